@@ -1,0 +1,92 @@
+/** Parse and validate recipe text; every problem names its JSON path and what was expected. */
+import * as jsonc from 'jsonc-parser';
+import type { z } from 'zod';
+import { UserError } from '../errors';
+import { RecipeSchema, type Recipe } from './schema';
+
+export interface RecipeProblem {
+  /** JSON pointer, e.g. `/head/1/units`; '' for the whole document. */
+  path: string;
+  message: string;
+  /** Character offset range in the text, when known (for editor diagnostics). */
+  offset?: number;
+  length?: number;
+}
+
+export type RecipeParseResult = { ok: true; recipe: Recipe; problems: [] } | { ok: false; problems: RecipeProblem[] };
+
+export function pointer(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '' : '/' + path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected}${'input' in issue && issue.input !== undefined ? `, got ${JSON.stringify(issue.input)}` : ''}`;
+    case 'unrecognized_keys':
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_union':
+      if ('discriminator' in issue && issue.discriminator) return `expected "${issue.discriminator}" to be one of the known values`;
+      return issue.message;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return issue.message;
+  }
+}
+
+/** Validate already-parsed JSON. */
+export function validateRecipe(value: unknown): RecipeParseResult {
+  const result = RecipeSchema.safeParse(value);
+  if (result.success) return { ok: true, recipe: result.data, problems: [] };
+  return { ok: false, problems: result.error.issues.map((i) => ({ path: pointer(i.path), message: describeIssue(i) })) };
+}
+
+/** Parse recipe text (JSON with comments allowed), with offsets for each problem. */
+export function parseRecipeText(text: string): RecipeParseResult {
+  const errors: jsonc.ParseError[] = [];
+  const tree = jsonc.parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0 || !tree) {
+    const e = errors[0];
+    const { line, column } = lineColumn(text, e?.offset ?? 0);
+    return {
+      ok: false,
+      problems: [{ path: '', message: `not valid JSON: ${e ? jsonc.printParseErrorCode(e.error) : 'empty document'} at line ${line}, column ${column}`, offset: e?.offset ?? 0, length: e?.length ?? 0 }],
+    };
+  }
+  const value: unknown = jsonc.getNodeValue(tree);
+  const res = validateRecipe(value);
+  if (res.ok) return res;
+  return {
+    ok: false,
+    problems: res.problems.map((p) => {
+      const segments = p.path === '' ? [] : p.path.slice(1).split('/').map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+      let node = jsonc.findNodeAtLocation(tree, segments);
+      // unknown keys and missing fields: point at the closest existing parent
+      for (let n = segments.length; !node && n > 0; n--) node = jsonc.findNodeAtLocation(tree, segments.slice(0, n - 1));
+      const target = node?.parent?.type === 'property' ? node.parent : node;
+      return { ...p, offset: target?.offset ?? 0, length: target?.length ?? 0 };
+    }),
+  };
+}
+
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) { line++; last = i; }
+  return { line, column: offset - last };
+}
+
+export function formatProblems(problems: RecipeProblem[]): string {
+  return problems.map((p) => `${p.path || '(recipe)'}: ${p.message}`).join('; ');
+}
+
+/** Parse recipe text or throw a UserError naming the file and every problem. */
+export function parseRecipeOrThrow(text: string, file: string): Recipe {
+  const res = parseRecipeText(text);
+  if (!res.ok) {
+    const first = res.problems[0];
+    throw new UserError(`invalid recipe: ${formatProblems(res.problems)}`, { file, jsonPath: first?.path || undefined });
+  }
+  return res.recipe;
+}

@@ -1,0 +1,1 @@
+process.send?.({ type: 'ready', protocol: 1, pid: process.pid });
