@@ -12,7 +12,7 @@ const production = process.argv.includes('--production');
 // Native and wasm-carrying packages stay in node_modules (shipped in the .vsix).
 const engineExternals = ['@tensorflow/*', 'sharp', 'h5wasm', 'h5wasm/*'];
 
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', metafile: true };
+const common = { bundle: true, mainFields: ['module', 'main'], sourcemap: !production, minify: production, logLevel: 'warning', metafile: true };
 
 const builds = [
   { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },

@@ -1,1 +1,76 @@
-console.log('transfer-studio');
+/**
+ * `transfer-studio`: the headless CLI. Exit codes: 0 ok, 1 user error (one line naming the file),
+ * 2 internal error (stack on stderr).
+ */
+import { isUserError, errorMessage } from '../core/errors';
+import type { BackendPreference } from '../core/protocol';
+import { selectBackend } from '../engine/tfjs/backend';
+import { configureTfjs } from '../engine/tfjs/env';
+import { check, usage as checkUsage } from './commands/check';
+import { init, usage as initUsage } from './commands/init';
+import { inspect, usage as inspectUsage } from './commands/inspect';
+
+export interface Cli {
+  out(text: string): void;
+  err(text: string): void;
+  verbose: boolean;
+  backend(pref: BackendPreference): Promise<void>;
+}
+
+type Command = (argv: string[], cli: Cli) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; usage: string; summary: string }> = {
+  inspect: { run: inspect, usage: inspectUsage, summary: 'show a model\'s layers, shapes and parameter counts' },
+  init: { run: init, usage: initUsage, summary: 'write a recipe with sensible defaults for a model and a dataset' },
+  check: { run: check, usage: checkUsage, summary: 'validate a recipe and print the adapted architecture' },
+};
+
+export function registerCommand(name: string, run: Command, usage: string, summary: string): void {
+  COMMANDS[name] = { run, usage, summary };
+}
+
+function help(): string {
+  return ['Transfer Studio — adapt pre-trained models to new tasks', '', 'usage:', ...Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(64)} ${c.summary}`), '', 'Exit codes: 0 ok, 1 user error, 2 internal error.'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const args = argv.filter((a) => a !== '--verbose');
+  const cli: Cli = {
+    out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+    err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+    verbose,
+    backend: async (pref) => {
+      await selectBackend(pref, (line) => verbose && cli.err(line));
+    },
+  };
+  configureTfjs((level, message) => (verbose || level === 'warn') && cli.err(`[tfjs] ${message}`));
+  const [name, ...rest] = args;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    cli.out(help());
+    return name ? 0 : 1;
+  }
+  if (name === '--version') {
+    cli.out('0.1.0');
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    cli.err(`transfer-studio: unknown command "${name}"\n\n${help()}`);
+    return 1;
+  }
+  try {
+    return await command.run(rest, cli);
+  } catch (e) {
+    if (isUserError(e)) {
+      cli.err(`transfer-studio ${name}: ${errorMessage(e)}`);
+      return 1;
+    }
+    cli.err(`transfer-studio ${name}: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => { console.error(e); process.exitCode = 2; });
+}

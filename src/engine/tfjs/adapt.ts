@@ -1,0 +1,95 @@
+/** Applying a recipe to a loaded model: cut, freeze, attach the head. */
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../../core/errors';
+import type { ResolvedRecipe } from '../../core/recipe/resolve';
+import type { HeadLayerSpec, Task } from '../../core/recipe/schema';
+import type { LoadedModel } from './io/load';
+import { defaultCutLayer } from './surgery/classifier';
+import { truncateAt } from './surgery/cut';
+import { applyFreeze, frozenLeafNames } from './surgery/freeze';
+import { keepFrozenBatchNormInInference } from './surgery/frozenBatchNorm';
+import { buildHead, completeHead, defaultHead } from './surgery/head';
+import { allLayers, leafLayers } from './surgery/layers';
+
+export interface AdaptedModel {
+  /** Base + head: what gets trained (unless the fast path applies) and saved. */
+  model: tf.LayersModel;
+  /** The source model up to the cut, sharing its layers and weights. */
+  base: tf.LayersModel;
+  /** The head alone, on an input of the feature shape, sharing the head layers with `model`. */
+  head: tf.LayersModel;
+  cut: string;
+  cutIsDefault: boolean;
+  frozen: Set<string>;
+  /** True when every layer of the base is frozen: its outputs can be computed once and cached. */
+  baseFrozen: boolean;
+  featureShape: number[];
+  headSpec: HeadLayerSpec[];
+}
+
+export interface AdaptOptions {
+  /** Labels (classification) or targets (regression) the last layer is sized from. */
+  outputs: number;
+  /** Overrides the recipe's freeze rules (used by the from-scratch baseline and phase 2). */
+  trainEverything?: boolean;
+}
+
+export function resolveCut(model: tf.LayersModel, recipe: Pick<ResolvedRecipe, 'cut' | 'head' | 'file'>): { cut: string; isDefault: boolean } {
+  if (recipe.cut) {
+    const headNames = new Set((recipe.head ?? []).map((h) => h.name).filter(Boolean));
+    if (headNames.has(recipe.cut)) {
+      throw new UserError(`the cut layer "${recipe.cut}" is a layer of the new head: the cut must be a layer of the source model, below the head`, { file: recipe.file, jsonPath: '/cut' });
+    }
+    return { cut: recipe.cut, isDefault: false };
+  }
+  const cut = defaultCutLayer(model);
+  if (!cut) {
+    throw new UserError('cannot tell where the old classifier starts: set "cut" to the layer whose output should feed the new head', { file: recipe.file, jsonPath: '/cut' });
+  }
+  return { cut, isDefault: true };
+}
+
+export function adaptModel(loaded: LoadedModel, recipe: ResolvedRecipe, opts: AdaptOptions): AdaptedModel {
+  const source = loaded.model;
+  const { cut, isDefault } = resolveCut(source, recipe);
+  const base = truncateAt(source, cut, recipe.file);
+  const sourceLayerNames = new Set(allLayers(source).map((l) => l.name));
+  const frozen = opts.trainEverything ? new Set<string>() : frozenLeafNames(base, recipe.freeze, { file: recipe.file, sourceLayerNames, cut });
+  applyFreeze(base, frozen);
+  const featureShape = (base.outputs[0]!.shape.slice(1) as (number | null)[]).map((d) => d ?? -1);
+  if (featureShape.some((d) => d < 0)) {
+    throw new UserError(`the cut layer "${cut}" has a free dimension in its output [${featureShape.join(', ')}]: give the model a fixed input size`, { file: recipe.file, jsonPath: '/cut' });
+  }
+  const headSpec = completeHead(recipe.head ?? defaultHead(featureShape));
+  const taken = new Set(allLayers(base).map((l) => l.name));
+  const { layers } = buildHead(headSpec, { featureShape, outputs: opts.outputs, task: recipe.task, seed: recipe.training.seed, file: recipe.file, takenNames: taken });
+
+  let x = base.outputs[0]!;
+  for (const layer of layers) x = layer.apply(x) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: base.inputs, outputs: x, name: sanitizeName(recipe.name) });
+
+  const featureInput = tf.input({ shape: featureShape, name: 'features' });
+  let y: tf.SymbolicTensor = featureInput;
+  for (const layer of layers) y = layer.apply(y) as tf.SymbolicTensor;
+  const head = tf.model({ inputs: featureInput, outputs: y, name: `${sanitizeName(recipe.name)}_head` });
+
+  keepFrozenBatchNormInInference(model);
+  const baseLeaves = leafLayers(base);
+  return { model, base, head, cut, cutIsDefault: isDefault, frozen, baseFrozen: baseLeaves.every((l) => frozen.has(l.name) || l.weights.length === 0), featureShape, headSpec };
+}
+
+export function sanitizeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^([^A-Za-z])/, 'm_$1');
+}
+
+export function lossFor(task: Task): string {
+  return task === 'single-label' ? 'categoricalCrossentropy' : task === 'multi-label' ? 'binaryCrossentropy' : 'meanSquaredError';
+}
+
+export function metricsFor(task: Task): string[] {
+  return task === 'single-label' ? ['accuracy'] : task === 'multi-label' ? ['binaryAccuracy'] : ['mae'];
+}
+
+export function compileFor(model: tf.LayersModel, task: Task, optimizer: tf.Optimizer): void {
+  model.compile({ optimizer, loss: lossFor(task), metrics: metricsFor(task) });
+}

@@ -1,0 +1,68 @@
+/** The data pipeline's contract with training and evaluation. */
+import type * as tf from '@tensorflow/tfjs';
+import type { DatasetReport } from '../../../core/protocol';
+import type { AugmentSpec, Preprocess, Task } from '../../../core/recipe/schema';
+
+/** What the model expects of each image. */
+export interface ImageSpec {
+  height: number;
+  width: number;
+  /** 1 (grey) or 3 (RGB): images are converted to this. */
+  channels: 1 | 3;
+  preprocess: Preprocess;
+}
+
+/** One labelled example. */
+export interface Example {
+  file: string;
+  /** single-label: [classIndex]; multi-label: the class indices present; regression: []. */
+  classes: number[];
+  /** regression targets; [] otherwise. */
+  values: number[];
+}
+
+export interface DatasetOptions {
+  /** Folder (one sub-folder per class) or CSV file; absolute paths. */
+  train: string;
+  validation?: string;
+  test?: string;
+  /** Fraction of `train` split off for validation when `validation` is absent (stratified, seeded). */
+  validationSplit: number;
+  /** Fixed label order; default sorted folder names / CSV labels. */
+  labels?: string[];
+  task: Task;
+  seed: number;
+  /** Fail when more than this fraction of files cannot be read. */
+  maxSkipped: number;
+  image: ImageSpec;
+  /** Bytes of decoded pixels kept in memory; beyond it examples stream from disk per batch. */
+  memoryBudgetBytes?: number;
+}
+
+export interface Dataset {
+  labels: string[];
+  task: Task;
+  image: ImageSpec;
+  train: Example[];
+  validation: Example[];
+  test: Example[];
+  report: DatasetReport;
+  /** Decoded, resized, normalised pixels of one example (HWC, float32), with optional augmentation. */
+  load(example: Example, augment?: AugmentSpec, random?: () => number): Promise<Float32Array>;
+}
+
+export interface BatchOptions {
+  batchSize: number;
+  shuffle: boolean;
+  seed: number;
+  augment?: AugmentSpec;
+  /** Epoch number, so each epoch shuffles differently but repeatably. */
+  epoch?: number;
+}
+
+export interface Batch {
+  xs: tf.Tensor4D;
+  /** one-hot (single-label), multi-hot (multi-label) or values (regression). */
+  ys: tf.Tensor2D;
+  examples: Example[];
+}

@@ -1,0 +1,69 @@
+/** The new head: recipe layer specs → TF.js layers, applied to the cut layer's output. */
+import type * as tf from '@tensorflow/tfjs';
+import type { HeadLayerSpec, Task } from '../../../../core/recipe/schema';
+import { activation, dense, dropout, flatten } from './core';
+import { batchNormalization } from './normalization';
+import { globalAveragePooling2D, globalMaxPooling2D } from './pooling';
+import type { HeadBuildContext } from './types';
+
+const BUILDERS: { [T in HeadLayerSpec['type']]: (spec: Extract<HeadLayerSpec, { type: T }>, ctx: HeadBuildContext) => tf.layers.Layer } = {
+  Dense: dense,
+  Dropout: dropout,
+  Activation: activation,
+  Flatten: flatten,
+  GlobalAveragePooling2D: globalAveragePooling2D,
+  GlobalMaxPooling2D: globalMaxPooling2D,
+  BatchNormalization: batchNormalization,
+};
+
+export interface HeadOptions {
+  featureShape: number[];
+  outputs: number;
+  task: Task;
+  seed: number;
+  file?: string;
+  /** Names already used by the base, so head names never clash. */
+  takenNames: Set<string>;
+}
+
+/** The default head: pool image-like features, a little dropout, a Dense sized from the labels. */
+export function defaultHead(featureShape: number[]): HeadLayerSpec[] {
+  const pool: HeadLayerSpec[] = featureShape.length === 3 ? [{ type: 'GlobalAveragePooling2D' }] : featureShape.length > 1 ? [{ type: 'Flatten' }] : [];
+  return [...pool, { type: 'Dropout', rate: 0.2 }, { type: 'Dense' }];
+}
+
+/** When the head ends without a Dense layer, one sized from the labels is appended. */
+export function completeHead(specs: HeadLayerSpec[]): HeadLayerSpec[] {
+  return specs.some((s) => s.type === 'Dense') ? specs : [...specs, { type: 'Dense' }];
+}
+
+function uniqueName(base: string, taken: Set<string>): string {
+  let name = base;
+  for (let i = 2; taken.has(name); i++) name = `${base}_${i}`;
+  taken.add(name);
+  return name;
+}
+
+/** Build head layers, checking shapes as it goes; returns the layers and their output shape. */
+export function buildHead(specs: HeadLayerSpec[], opts: HeadOptions): { layers: tf.layers.Layer[]; outputShape: number[] } {
+  const layers: tf.layers.Layer[] = [];
+  let shape = opts.featureShape;
+  const lastDense = specs.map((s) => s.type).lastIndexOf('Dense');
+  specs.forEach((spec, i) => {
+    const ctx: HeadBuildContext = {
+      inputShape: shape,
+      name: uniqueName(spec.name ?? `head_${spec.type.replace(/2D$/, '_2d').toLowerCase()}`, opts.takenNames),
+      outputs: opts.outputs,
+      isLast: i === lastDense,
+      task: opts.task,
+      seed: opts.seed + i,
+      file: opts.file,
+      jsonPath: `/head/${i}`,
+    };
+    const build = BUILDERS[spec.type] as (s: HeadLayerSpec, c: HeadBuildContext) => tf.layers.Layer;
+    const layer = build(spec, ctx);
+    shape = (layer.computeOutputShape([null, ...shape]) as (number | null)[]).slice(1).map((d) => d ?? -1);
+    layers.push(layer);
+  });
+  return { layers, outputShape: shape };
+}
