@@ -1,8 +1,9 @@
 // Root hooks for the unit tests (no VS Code): run TF.js on the WASM backend, as CI does.
-import * as tf from '@tensorflow/tfjs';
 import { forceBackend } from '../../src/engine/tfjs/backend';
+import { configureTfjs } from '../../src/engine/tfjs/env';
 
-tf.env().set('PROD', true); // silences TF.js's console advice; also what the worker does
+// TF.js's advice and shape notes go where the worker sends them: to a log, not the test output
+configureTfjs((level, message) => { if (level === 'warn' && process.env.TS_TEST_VERBOSE) console.log(`[tfjs] ${message}`); });
 
 export const mochaHooks = {
   async beforeAll(): Promise<void> {

@@ -160,7 +160,7 @@ export function translateTfjsError(e: unknown, file: string): unknown {
   const unknown = /Unknown (?:layer|initializer|regularizer|constraint|activation|loss|metric)s?: ([A-Za-z0-9_>.-]+)/.exec(msg);
   if (unknown) {
     const kind = /Unknown (\w+)/.exec(msg)![1]!.toLowerCase();
-    return new UserError(`unknown ${kind} class "${unknown[1]}": TF.js cannot build it`, {
+    return new UserError(`unknown ${kind} class "${unknown[1]!.replace(/[.>]+$/, '')}": TF.js cannot build it`, {
       file,
       hint: kind === 'layer'
         ? 'custom and Lambda layers need their Python code; replace the layer with built-in ones or cut below it'

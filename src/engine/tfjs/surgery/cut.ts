@@ -22,11 +22,11 @@ function outputTensorOf(layer: tf.layers.Layer): tf.SymbolicTensor {
  * The cut may sit inside a nested model (e.g. a Teachable Machine export's MobileNet): the nested
  * part is truncated and applied to the outer graph's tensor at that point.
  */
-export function truncateAt(model: tf.LayersModel, cutName: string, file?: string): tf.LayersModel {
+export function truncateAt(model: tf.LayersModel, cutName: string, file?: string, name = `${model.name}_base`): tf.LayersModel {
   const chain = pathTo(model, cutName);
   if (!chain) throw new UserError(`no layer named "${cutName}" in the model`, { file, jsonPath: '/cut', hint: 'run `transfer-studio inspect MODEL` to list the layer names' });
   const features = featureTensor(chain, file);
-  return tf.model({ inputs: model.inputs, outputs: features, name: `${model.name}_base` });
+  return tf.model({ inputs: model.inputs, outputs: features, name });
 }
 
 function featureTensor(chain: tf.layers.Layer[], file?: string): tf.SymbolicTensor {
@@ -37,7 +37,8 @@ function featureTensor(chain: tf.layers.Layer[], file?: string): tf.SymbolicTens
     return outputTensorOf(head);
   }
   if (!isContainer(head)) throw new Error(`${head.name} is not a nested model`);
-  const innerCut = truncateAt(head, rest.at(-1)!.name, file);
+  // the truncated nested model keeps its name, so freeze rules and the tree still find it
+  const innerCut = truncateAt(head, rest.at(-1)!.name, file, head.name);
   const fed = inputTensorOf(head);
   return innerCut.apply(fed) as tf.SymbolicTensor;
 }
