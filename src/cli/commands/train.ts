@@ -1,0 +1,117 @@
+import * as path from 'node:path';
+import { fromErrorInfo, UserError } from '../../core/errors';
+import { formatDuration } from '../../core/format/table';
+import { BackendPreferenceSchema, type EvaluationReport, type TrainOverrides, type WorkerEvent, type WorkerEventOf } from '../../core/protocol';
+import { parse } from '../args';
+import type { Cli } from '../main';
+import { datasetText, epochTable, evaluationText, progressLine } from '../report';
+import { startWorker } from '../worker';
+
+export const usage = 'transfer-studio train RECIPE [--epochs N] [--backend B] [--baseline scratch] [--resume CHECKPOINT] [--json]';
+
+export async function train(argv: string[], cli: Cli): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    epochs: { type: 'string' }, backend: { type: 'string' }, baseline: { type: 'string' }, resume: { type: 'string' }, 'run-dir': { type: 'string' }, json: { type: 'boolean' },
+  }, usage);
+  if (positionals.length !== 1) throw new UserError(`expected one RECIPE\nusage: ${usage}`);
+  const overrides: TrainOverrides = {};
+  if (values.epochs !== undefined) {
+    const n = Number(values.epochs);
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`--epochs expects a whole number ≥ 1, got "${values.epochs}"`);
+    overrides.epochs = n;
+  }
+  if (values.backend !== undefined) {
+    const b = BackendPreferenceSchema.safeParse(values.backend);
+    if (!b.success) throw new UserError(`--backend expects one of ${BackendPreferenceSchema.options.join(', ')}, got "${values.backend}"`);
+    overrides.backend = b.data;
+  }
+  if (values.baseline !== undefined) {
+    if (values.baseline !== 'scratch' && values.baseline !== 'none') throw new UserError(`--baseline expects "scratch" or "none", got "${values.baseline}"`);
+    overrides.baseline = values.baseline;
+  }
+  if (values.resume) overrides.resume = path.resolve(values.resume);
+  if (values['run-dir']) overrides.runDir = path.resolve(values['run-dir']);
+
+  const json = values.json ?? false;
+  const tty = !json && process.stdout.isTTY === true;
+  const worker = startWorker();
+  const epochs: WorkerEventOf<'epochEnd'>[] = [];
+  let totalEpochs = 0;
+  let evaluation: { report: EvaluationReport; baseline?: EvaluationReport; warnings: string[] } | undefined;
+  let lastLine = '';
+  const clearLine = (): void => { if (tty && lastLine) { process.stdout.write('\r\x1b[2K'); lastLine = ''; } };
+
+  const result = new Promise<{ done?: WorkerEventOf<'done'>; error?: Error }>((resolve) => {
+    worker.onEvent((e: WorkerEvent) => {
+      if (json) {
+        if (e.type !== 'ready') process.stdout.write(JSON.stringify(e) + '\n');
+      } else {
+        switch (e.type) {
+          case 'started':
+            totalEpochs = e.epochs;
+            cli.out(`backend: ${e.backend.name} — ${e.backend.device}${e.backend.notes.length ? `\n  ${e.backend.notes.join('\n  ')}` : ''}\nrun: ${e.runDir}${e.fastPath ? '\nfast path: the frozen base runs once per image; the head trains on cached features' : ''}`);
+            break;
+          case 'dataset':
+            cli.out(datasetText(e.report));
+            break;
+          case 'log':
+            if (e.level === 'warn' || e.level === 'error' || (e.level === 'info' && cli.verbose) || cli.verbose) { clearLine(); (e.level === 'warn' ? cli.err : cli.out)(`${e.level === 'warn' ? 'warning: ' : ''}${e.message}`); }
+            else if (e.level === 'info' && !tty) cli.out(e.message);
+            break;
+          case 'progress':
+            if (tty) { lastLine = `[${e.phase}] ${e.message}`; process.stdout.write(`\r\x1b[2K${lastLine}`); }
+            break;
+          case 'batchEnd':
+            if (tty) { lastLine = progressLine(e, e.phase === 'baseline' ? e.epoch : totalEpochs); process.stdout.write(`\r\x1b[2K${lastLine.slice(0, (process.stdout.columns ?? 160) - 1)}`); }
+            break;
+          case 'epochEnd': {
+            epochs.push(e);
+            clearLine();
+            const logs = Object.entries(e.logs).filter(([k]) => k !== 'learning_rate').map(([k, v]) => `${k} ${v === null ? '–' : v.toFixed(4)}`).join('  ');
+            cli.out(`[${e.phase}] epoch ${e.epoch}/${e.epochs}  ${logs}  (${(e.durationMs / 1000).toFixed(1)} s, ETA ${formatDuration(e.etaSec)})`);
+            break;
+          }
+          case 'evaluation':
+            evaluation = e;
+            break;
+          case 'checkpoint':
+            if (cli.verbose) cli.out(`checkpoint: ${e.path}${e.best ? ' (best so far)' : ''}`);
+            break;
+        }
+      }
+      if (e.type === 'done') resolve({ done: e });
+      if (e.type === 'error' && e.id === undefined) resolve({ error: fromErrorInfo(e.error) });
+    });
+  });
+
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      clearLine();
+      cli.err('stopping after the current batch (a checkpoint is kept); press Ctrl-C again to abort now');
+      worker.stop();
+    } else worker.kill();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    await worker.ready;
+    worker.send({ type: 'train', recipe: path.resolve(positionals[0]!), overrides });
+    const r = await result;
+    clearLine();
+    if (r.error) throw r.error;
+    const done = r.done!;
+    if (!json) {
+      if (epochs.length) cli.out(`\n${epochTable(epochs)}`);
+      if (evaluation) {
+        cli.out(`\n${evaluationText(evaluation.report, evaluation.baseline)}`);
+        for (const w of evaluation.warnings) cli.err(`warning: ${w}`);
+      }
+      cli.out(done.stopped ? `\nstopped after ${formatDuration(done.durationMs / 1000)}; checkpoint: ${done.output}` : `\nadapted model saved to ${done.output} (${formatDuration(done.durationMs / 1000)})`);
+    }
+    return done.stopped ? 130 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await worker.shutdown(2000);
+  }
+}

@@ -1,0 +1,42 @@
+/** Text rendering of runs for the terminal: progress line, epoch table, evaluation. */
+import { formatDuration, pct, table } from '../core/format/table';
+import { macroF1 } from '../core/metrics';
+import type { DatasetReport, EvaluationReport, WorkerEventOf } from '../core/protocol';
+
+export function datasetText(r: DatasetReport): string {
+  const rows = r.classes.map((c) => [c.label, String(c.train), String(c.validation), String(c.test)]);
+  const lines = [
+    `dataset ${r.source}: ${r.labels.length} ${r.task === 'regression' ? 'targets' : 'classes'}, ${r.total.train} train / ${r.total.validation} validation / ${r.total.test} test, ${r.imageSize[0]}×${r.imageSize[1]}×${r.channels}, preprocess ${r.preprocess}${r.streaming ? ', streaming from disk' : ''}`,
+  ];
+  if (r.task !== 'regression') lines.push(table(['class', 'train', 'val', 'test'], rows, ['l', 'r', 'r', 'r']));
+  if (r.skipped.length) lines.push(`skipped ${r.skipped.length} file(s):`, ...r.skipped.slice(0, 10).map((s) => `  ${s.file}: ${s.reason}`), ...(r.skipped.length > 10 ? [`  … and ${r.skipped.length - 10} more`] : []));
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
+}
+
+export function progressLine(e: WorkerEventOf<'batchEnd'>, epochs: number): string {
+  const width = 20;
+  const filled = Math.round((e.batch / Math.max(1, e.batches)) * width);
+  const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+  const metrics = Object.entries(e.metrics).map(([k, v]) => `${k} ${v === null ? '–' : k.includes('acc') ? pct(v) : v.toFixed(3)}`).join(' ');
+  return `[${e.phase}] epoch ${e.epoch}/${epochs} ${bar} ${e.batch}/${e.batches} loss ${e.loss?.toFixed(4) ?? '–'} ${metrics} ${e.imagesPerSec.toFixed(0)} img/s ETA ${formatDuration(e.etaSec)}`;
+}
+
+export function epochTable(epochs: WorkerEventOf<'epochEnd'>[]): string {
+  const keys = [...new Set(epochs.flatMap((e) => Object.keys(e.logs)))].filter((k) => k !== 'learning_rate');
+  const rows = epochs.map((e) => [e.phase, String(e.epoch), ...keys.map((k) => { const v = e.logs[k]; return v === null || v === undefined ? '–' : k.includes('acc') ? pct(v) : v.toFixed(4); }), `${(e.durationMs / 1000).toFixed(1)}s`]);
+  return table(['phase', 'epoch', ...keys, 'time'], rows, ['l', 'r', ...keys.map(() => 'r' as const), 'r']);
+}
+
+export function evaluationText(r: EvaluationReport, baseline?: EvaluationReport): string {
+  const lines: string[] = [`evaluation on ${r.split} (${r.examples} examples):`];
+  if (r.task === 'regression') {
+    lines.push(`  MAE ${r.mae?.toFixed(4)}  RMSE ${r.rmse?.toFixed(4)}${baseline ? `   (from scratch: MAE ${baseline.mae?.toFixed(4)}  RMSE ${baseline.rmse?.toFixed(4)})` : ''}`);
+    return lines.join('\n');
+  }
+  lines.push(`  accuracy ${pct(r.accuracy)}${r.topK ? `  top-${r.topK.k} ${pct(r.topK.accuracy)}` : ''}  macro-F1 ${pct(macroF1(r))}${r.loss !== null ? `  loss ${r.loss.toFixed(4)}` : ''}`);
+  if (baseline) lines.push(`  from scratch (same architecture, random weights): accuracy ${pct(baseline.accuracy)}  macro-F1 ${pct(macroF1(baseline))}`);
+  if (r.perClass) lines.push(table(['class', 'precision', 'recall', 'F1', 'support'], r.perClass.map((c) => [c.label, pct(c.precision), pct(c.recall), pct(c.f1), String(c.support)]), ['l', 'r', 'r', 'r', 'r']).split('\n').map((l) => `  ${l}`).join('\n'));
+  if (r.worst?.length) lines.push('  most confident mistakes:', ...r.worst.slice(0, 5).map((w) => `    ${w.file}: ${w.trueLabel} → ${w.predicted} (${pct(w.confidence)})`));
+  return lines.join('\n');
+}

@@ -1,0 +1,8 @@
+/** Starting the worker process from the CLI. */
+import * as path from 'node:path';
+import { WorkerClient } from '../core/workerClient';
+
+export function startWorker(): WorkerClient {
+  // dist/cli.js and dist/worker.js sit side by side
+  return new WorkerClient({ script: process.env.TRANSFER_STUDIO_WORKER ?? path.join(__dirname, 'worker.js'), execArgv: ['--max-old-space-size=8192'] });
+}

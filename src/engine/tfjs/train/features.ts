@@ -1,0 +1,148 @@
+/**
+ * The feature-extraction fast path: when the whole base is frozen and no augmentation needs the
+ * raw pixels, the base runs once per example and the head trains on its outputs. Features are
+ * kept in memory (up to a budget) and on disk, keyed by model hash + cut + preprocessing + the
+ * file's own hash, so a later run on the same data skips the base entirely.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { epochSeed, rng, shuffled } from '../../../core/random';
+import type { Dataset, Example, ImageSpec } from '../data/types';
+import type { BatchSource, TrainBatch } from './loop';
+
+export function defaultCacheDir(): string {
+  return process.env.TRANSFER_STUDIO_CACHE ?? path.join(os.homedir(), '.cache', 'transfer-studio');
+}
+
+export function featureCacheKey(modelSha256: string, cut: string, image: ImageSpec, featureShape: number[]): string {
+  return createHash('sha256').update(JSON.stringify({ v: 1, modelSha256, cut, image, featureShape })).digest('hex').slice(0, 32);
+}
+
+const fileHashes = new Map<string, { mtimeMs: number; size: number; hash: string }>();
+function fileHash(file: string): string {
+  const st = fs.statSync(file);
+  const known = fileHashes.get(file);
+  if (known && known.mtimeMs === st.mtimeMs && known.size === st.size) return known.hash;
+  const hash = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  fileHashes.set(file, { mtimeMs: st.mtimeMs, size: st.size, hash });
+  return hash;
+}
+
+export interface FeatureStoreOptions {
+  /** Disk cache root; undefined disables the disk cache. */
+  cacheDir?: string;
+  key: string;
+  featureShape: number[];
+  memoryBudgetBytes?: number;
+}
+
+/** Features per example file: in memory up to a budget, on disk beyond it (and across runs). */
+export class FeatureStore {
+  readonly size: number;
+  private readonly memory = new Map<string, Float32Array>();
+  private memoryBytes = 0;
+  private readonly dir?: string;
+  computed = 0;
+  fromDisk = 0;
+
+  constructor(private readonly opts: FeatureStoreOptions) {
+    this.size = opts.featureShape.reduce((a, b) => a * b, 1);
+    if (opts.cacheDir) {
+      this.dir = path.join(opts.cacheDir, 'features', opts.key);
+      fs.mkdirSync(this.dir, { recursive: true });
+    }
+  }
+
+  private diskPath(file: string): string | undefined {
+    return this.dir && path.join(this.dir, `${fileHash(file)}.f32`);
+  }
+
+  has(file: string): boolean {
+    if (this.memory.has(file)) return true;
+    const p = this.diskPath(file);
+    return p !== undefined && fs.existsSync(p) && fs.statSync(p).size === this.size * 4;
+  }
+
+  get(file: string): Float32Array {
+    const m = this.memory.get(file);
+    if (m) return m;
+    const p = this.diskPath(file);
+    if (!p) throw new Error(`no features for ${file}`);
+    const buf = fs.readFileSync(p);
+    const f = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    this.remember(file, f);
+    return f;
+  }
+
+  put(file: string, features: Float32Array): void {
+    this.remember(file, features);
+    const p = this.diskPath(file);
+    if (p) {
+      const tmp = `${p}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, Buffer.from(features.buffer, features.byteOffset, features.byteLength));
+      fs.renameSync(tmp, p);
+    }
+  }
+
+  private remember(file: string, f: Float32Array): void {
+    if (this.memory.has(file)) return;
+    const budget = this.opts.memoryBudgetBytes ?? 1024 * 1024 * 1024;
+    if (this.memoryBytes + f.byteLength > budget && this.dir) return; // read from disk when needed
+    this.memory.set(file, f);
+    this.memoryBytes += f.byteLength;
+  }
+
+  get bytesInMemory(): number {
+    return this.memoryBytes;
+  }
+}
+
+export interface ExtractOptions {
+  batchSize: number;
+  shouldStop(): boolean;
+  /** Called after each batch with the number of examples done so far. */
+  onBatch?(done: number, total: number, seconds: number, examples: number): void;
+}
+
+/** Run the frozen base over every example not yet in the store. Returns false when stopped. */
+export async function extractFeatures(base: tf.LayersModel, dataset: Dataset, examples: Example[], store: FeatureStore, opts: ExtractOptions): Promise<boolean> {
+  const todo = [...new Map(examples.filter((e) => !store.has(e.file)).map((e) => [e.file, e])).values()];
+  store.fromDisk += examples.length - todo.length;
+  const { height, width, channels } = dataset.image;
+  const per = height * width * channels;
+  for (let i = 0; i < todo.length; i += opts.batchSize) {
+    if (opts.shouldStop()) return false;
+    const t0 = performance.now();
+    const chunk = todo.slice(i, i + opts.batchSize);
+    const pixels = new Float32Array(chunk.length * per);
+    const loaded = await Promise.all(chunk.map((e) => dataset.load(e)));
+    loaded.forEach((p, j) => pixels.set(p, j * per));
+    const out = tf.tidy(() => base.predict(tf.tensor4d(pixels, [chunk.length, height, width, channels])) as tf.Tensor);
+    const values = (await out.data()) as Float32Array;
+    out.dispose();
+    chunk.forEach((e, j) => store.put(e.file, values.slice(j * store.size, (j + 1) * store.size)));
+    store.computed += chunk.length;
+    opts.onBatch?.(Math.min(i + opts.batchSize, todo.length), todo.length, (performance.now() - t0) / 1000, chunk.length);
+  }
+  return true;
+}
+
+/** Batches of cached features and their targets, shuffled per epoch with the run's seed. */
+export function featureBatches(store: FeatureStore, examples: Example[], targets: (examples: Example[]) => tf.Tensor2D, featureShape: number[], batchSize: number, seed: number, shuffle: boolean): BatchSource {
+  return {
+    examples: examples.length,
+    numBatches: Math.ceil(examples.length / batchSize),
+    batches: async function* (epoch: number): AsyncGenerator<TrainBatch> {
+      const order = shuffle ? shuffled(examples, rng(epochSeed(seed, epoch, 1))) : examples;
+      for (let i = 0; i < order.length; i += batchSize) {
+        const chunk = order.slice(i, i + batchSize);
+        const xs = new Float32Array(chunk.length * store.size);
+        chunk.forEach((e, j) => xs.set(store.get(e.file), j * store.size));
+        yield { xs: tf.tensor(xs, [chunk.length, ...featureShape]), ys: targets(chunk) };
+      }
+    },
+  };
+}

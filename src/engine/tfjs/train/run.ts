@@ -1,0 +1,309 @@
+/**
+ * One adaptation run, end to end: backend, model, data, the adapted model, the fast path or full
+ * training, optional phase-2 fine-tuning and from-scratch baseline, evaluation and the saved
+ * model. Everything it does is reported as protocol events (and appended to the run's event log).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../../../core/errors';
+import { headline } from '../../../core/metrics';
+import type { EvaluationReport, TrainOverrides, WorkerEvent } from '../../../core/protocol';
+import type { ResolvedRecipe } from '../../../core/recipe/resolve';
+import { modelFolder } from '../../../core/recipe/resolve';
+import { adaptModel, type AdaptedModel } from '../adapt';
+import { selectBackend } from '../backend';
+import { batches, openDataset } from '../data';
+import type { Dataset, Example } from '../data/types';
+import { evaluateExamples, imagePredictor, targetsFor, type PredictFn } from '../evaluate';
+import { loadModel, type LoadedModel } from '../io/load';
+import { saveAdaptedModel, writeFileAtomic, type AdaptedMetadata } from '../io/save';
+import { imageSpecFor, readRecipe } from '../recipe';
+import { applyFreeze } from '../surgery/freeze';
+import { withInputSize } from '../surgery/inputSize';
+import { hasWeights, leafLayers } from '../surgery/layers';
+import { defaultCacheDir, extractFeatures, featureBatches, featureCacheKey, FeatureStore } from './features';
+import { callModel } from './graph';
+import { classWeightVector } from './losses';
+import { scoreBatches, trainLoop, type BatchSource, type LoopResult, type Trainee } from './loop';
+import { Progress } from './progress';
+
+export interface RunContext {
+  emit(event: WorkerEvent): void;
+  shouldStop(): boolean;
+  /** Feature cache root (the extension passes its global storage); default ~/.cache/transfer-studio. */
+  cacheDir?: string;
+}
+
+export function defaultRunDir(recipe: ResolvedRecipe): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
+  return path.join(recipe.dir, '.transfer-studio', 'runs', `${recipe.name}-${stamp}`);
+}
+
+function applyOverrides(recipe: ResolvedRecipe, o: TrainOverrides): ResolvedRecipe {
+  return {
+    ...recipe,
+    training: {
+      ...recipe.training,
+      epochs: o.epochs ?? recipe.training.epochs,
+      backend: o.backend ?? recipe.training.backend,
+      baseline: o.baseline ?? recipe.training.baseline,
+    },
+  };
+}
+
+/** Top N weighted layers of the base, BatchNormalization excluded (it stays frozen, in inference mode). */
+export function topLayersToUnfreeze(base: tf.LayersModel, n: number): string[] {
+  const candidates = leafLayers(base).filter((l) => hasWeights(l) && l.getClassName() !== 'BatchNormalization');
+  return candidates.slice(-n).map((l) => l.name);
+}
+
+interface Checkpointer {
+  save(kind: 'checkpoint' | 'best', phase: string, epoch: number): Promise<string>;
+}
+
+export async function runTraining(recipeFile: string, overrides: TrainOverrides, ctx: RunContext): Promise<void> {
+  const started = performance.now();
+  const recipe = applyOverrides(readRecipe(recipeFile), overrides);
+  const runDir = overrides.runDir ?? defaultRunDir(recipe);
+  fs.mkdirSync(runDir, { recursive: true });
+  const logFile = path.join(runDir, 'events.jsonl');
+  const emit = (e: WorkerEvent): void => {
+    fs.appendFileSync(logFile, JSON.stringify({ t: Date.now(), ...e }) + '\n');
+    ctx.emit(e);
+  };
+  const log = (message: string, level: 'info' | 'warn' | 'debug' = 'info'): void => emit({ type: 'log', level, message });
+  writeFileAtomic(path.join(runDir, 'run.json'), JSON.stringify({ recipe: recipe.file, name: recipe.name, output: recipe.output, startedAt: new Date().toISOString(), status: 'running', pid: process.pid }, null, 2));
+  let status: 'done' | 'stopped' | 'failed' = 'failed';
+  let summary: Record<string, unknown> = {};
+  try {
+    const result = await execute(recipe, overrides, runDir, { ...ctx, emit }, log);
+    status = result.stopped ? 'stopped' : 'done';
+    summary = result.summary;
+    emit({ type: 'done', output: result.output, stopped: result.stopped, durationMs: performance.now() - started });
+  } finally {
+    const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as Record<string, unknown>;
+    writeFileAtomic(path.join(runDir, 'run.json'), JSON.stringify({ ...run, ...summary, status, endedAt: new Date().toISOString(), durationMs: Math.round(performance.now() - started) }, null, 2));
+  }
+}
+
+async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir: string, ctx: RunContext, log: (m: string, l?: 'info' | 'warn' | 'debug') => void): Promise<{ output: string; stopped: boolean; summary: Record<string, unknown> }> {
+  // the last completed epoch, so a stop checkpoint resumes where it left off
+  let last = { phase: 'head', epoch: 0 };
+  const emit = (e: WorkerEvent): void => {
+    if (e.type === 'epochEnd') last = { phase: e.phase, epoch: e.epoch };
+    ctx.emit(e);
+  };
+  const t = recipe.training;
+  if (!recipe.data) throw new UserError('the recipe has no "data": nothing to train on', { file: recipe.file, jsonPath: '/data', hint: 'add "data": { "train": "path/to/class-folders" }' });
+  const backend = await selectBackend(t.backend, (line) => log(line));
+  tf.randomUniform([1]).dispose(); // make sure the backend is live before timing anything
+  const loaded = await loadModel(recipe.model);
+  const image = imageSpecFor(loaded, recipe);
+  if (recipe.data.imageSize) loaded.model = await withInputSize(loaded.model, image.height, image.width, recipe.file);
+  log(`model: ${loaded.source} (${loaded.format}); input ${image.height}×${image.width}×${image.channels}, preprocess ${image.preprocess} (${image.preprocessSource})`);
+
+  const dataset = await openDataset({
+    train: recipe.data.train, validation: recipe.data.validation, test: recipe.data.test, validationSplit: recipe.data.validationSplit,
+    labels: recipe.data.labels, task: recipe.task, seed: t.seed, maxSkipped: recipe.data.maxSkipped, image,
+  }, (line) => log(line));
+  emit({ type: 'dataset', report: dataset.report });
+  for (const w of dataset.report.warnings) log(w, 'warn');
+  if (dataset.train.length === 0) throw new UserError('no training examples left after skipping unreadable files', { file: recipe.data.train });
+  const outputs = dataset.labels.length;
+
+  const adapted = adaptModel(loaded, recipe, { outputs });
+  const augment = recipe.data.augment && Object.values(recipe.data.augment).some((v) => v) ? recipe.data.augment : undefined;
+  const fastPath = adapted.baseFrozen && !augment && recipe.data.cache !== 'off';
+  const headEpochs = t.epochs;
+  const fineEpochs = t.fineTune?.epochs ?? 0;
+  const baselineEpochs = t.baseline === 'scratch' ? headEpochs + fineEpochs : 0;
+  const bs = t.batchSize;
+  const trainBatches = Math.ceil(dataset.train.length / bs);
+  const progress = new Progress(trainBatches * (headEpochs + fineEpochs + baselineEpochs) + (fastPath ? Math.ceil((dataset.train.length + dataset.validation.length + dataset.test.length) / bs) : 0));
+  emit({ type: 'started', backend, recipe: recipe.file ?? '', output: recipe.output, runDir, epochs: headEpochs + fineEpochs, fastPath });
+  if (!fastPath) {
+    const why = !adapted.baseFrozen ? 'some base layers are trainable' : augment ? 'augmentation needs the raw pixels every epoch' : 'the recipe turns the cache off';
+    log(`feature cache not used: ${why}; every batch runs the whole model`);
+  }
+
+  const counts = dataset.labels.map((_, c) => dataset.train.filter((e) => e.classes.includes(c)).length);
+  const classWeights = recipe.task === 'single-label' ? classWeightVector(dataset.labels, counts, t.classWeights) : undefined;
+  const targets = (examples: Example[]): tf.Tensor2D => targetsFor(recipe.task, outputs, examples);
+  const headNames = new Set(adapted.head.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name));
+  const sourceFolder = modelFolder(loaded.source);
+  const metadata = (extra: Record<string, unknown> = {}): AdaptedMetadata => ({
+    labels: dataset.labels, task: recipe.task, inputSize: [image.height, image.width], channels: image.channels, preprocess: image.preprocess,
+    recipe: recipe.raw, sourceModel: loaded.source, sourceSha256: loaded.sha256, cut: adapted.cut, frozen: [...adapted.frozen],
+    createdAt: new Date().toISOString(), backend: backend.name, extra,
+  });
+  const checkpointer: Checkpointer = {
+    save: async (kind, phase, epoch) => {
+      const dir = await saveAdaptedModel(adapted.model, path.join(runDir, kind), metadata({ phase, epoch }), { protect: sourceFolder ? [sourceFolder] : [] });
+      emit({ type: 'checkpoint', path: dir, epoch, phase: phase as 'head', best: kind === 'best' });
+      return dir;
+    },
+  };
+
+  // resume: weights from a checkpoint of the same recipe, then continue after its phase/epoch
+  let resumeAt: { phase: string; epoch: number } | undefined;
+  if (overrides.resume) resumeAt = await resumeFrom(overrides.resume, adapted, log);
+
+  const imageSource = (examples: Example[], shuffle: boolean, aug = augment): BatchSource => ({
+    examples: examples.length,
+    numBatches: Math.ceil(examples.length / bs),
+    batches: async function* (epoch: number) {
+      for await (const b of batches(dataset, examples, { batchSize: bs, shuffle, seed: t.seed, augment: aug, epoch })) yield { xs: b.xs, ys: b.ys };
+    },
+  });
+
+  let stopped = false;
+  const phaseResults: Record<string, LoopResult> = {};
+
+  // Phase 1: the head (base frozen as the recipe says), on cached features when possible
+  let store: FeatureStore | undefined;
+  if (fastPath) {
+    store = new FeatureStore({ cacheDir: recipe.data.cache === 'memory' ? undefined : ctx.cacheDir ?? defaultCacheDir(), key: featureCacheKey(loaded.sha256, adapted.cut, image, adapted.featureShape), featureShape: adapted.featureShape });
+    const all = [...dataset.train, ...dataset.validation, ...dataset.test];
+    const t0 = performance.now();
+    const complete = await extractFeatures(adapted.base, dataset, all, store, {
+      batchSize: bs,
+      shouldStop: ctx.shouldStop,
+      onBatch: (done, total, sec, n) => {
+        progress.batchDone(sec, n);
+        emit({ type: 'progress', phase: 'extract', done, total, message: `features ${done}/${total}` });
+      },
+    });
+    log(`features: ${store.computed} computed, ${store.fromDisk} reused from the cache, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (!complete) stopped = true;
+  }
+  const skipHead = resumeAt && (resumeAt.phase === 'fineTune' || resumeAt.phase === 'baseline');
+  if (!stopped && !skipHead) {
+    const trainee: Trainee = fastPath
+      ? { forward: (x, training) => callModel(adapted.head, x, training), layers: adapted.head.layers, headLayerNames: headNames, regularization: () => regularizers(adapted.head) }
+      : { forward: (x, training) => callModel(adapted.model, x, training), layers: leafLayers(adapted.model), headLayerNames: headNames, regularization: () => regularizers(adapted.model) };
+    const source = fastPath ? featureBatches(store!, dataset.train, targets, adapted.featureShape, bs, t.seed, true) : imageSource(dataset.train, true);
+    const validate = dataset.validation.length === 0 ? undefined : fastPath
+      ? () => scoreBatches((x) => adapted.head.predict(x) as tf.Tensor, featureBatches(store!, dataset.validation, targets, adapted.featureShape, bs, t.seed, false).batches(0), recipe.task)
+      : () => scoreBatches((x) => adapted.model.predict(x) as tf.Tensor, imageSource(dataset.validation, false, undefined).batches(0), recipe.task);
+    const r = await trainLoop(trainee, source, {
+      phase: 'head', task: recipe.task, training: t, epochs: headEpochs, startEpoch: resumeAt?.phase === 'head' ? resumeAt.epoch : 0, baseRate: t.learningRate,
+      classWeights, emit, shouldStop: ctx.shouldStop, progress, validate,
+      checkpoint: async (epoch, best) => { await checkpointer.save('checkpoint', 'head', epoch); if (best) await checkpointer.save('best', 'head', epoch); },
+    });
+    phaseResults.head = r;
+    stopped = r.stopped;
+  }
+
+  // Phase 2: unfreeze the top of the base and continue at a lower learning rate
+  if (!stopped && t.fineTune) {
+    const unfreeze = topLayersToUnfreeze(adapted.base, t.fineTune.unfreeze);
+    const frozen = new Set([...adapted.frozen].filter((n) => !unfreeze.includes(n)));
+    applyFreeze(adapted.base, frozen);
+    log(`fine-tuning: unfroze ${unfreeze.length} layers (${unfreeze[0]} … ${unfreeze.at(-1)}); BatchNormalization stays frozen, in inference mode; learning rate ×${t.fineTune.learningRateFactor}`);
+    const r = await trainLoop(
+      { forward: (x, training) => callModel(adapted.model, x, training), layers: leafLayers(adapted.model), headLayerNames: headNames, regularization: () => regularizers(adapted.model) },
+      imageSource(dataset.train, true),
+      {
+        phase: 'fineTune', task: recipe.task, training: t, epochs: fineEpochs, startEpoch: resumeAt?.phase === 'fineTune' ? resumeAt.epoch : 0, baseRate: t.learningRate * t.fineTune.learningRateFactor,
+        classWeights, emit, shouldStop: ctx.shouldStop, progress,
+        validate: dataset.validation.length ? () => scoreBatches((x) => adapted.model.predict(x) as tf.Tensor, imageSource(dataset.validation, false, undefined).batches(0), recipe.task) : undefined,
+        checkpoint: async (epoch, best) => { await checkpointer.save('checkpoint', 'fineTune', epoch); if (best) await checkpointer.save('best', 'fineTune', epoch); },
+      },
+    );
+    phaseResults.fineTune = r;
+    stopped = r.stopped;
+  }
+
+  if (stopped) {
+    const dir = await checkpointer.save('checkpoint', last.phase, last.epoch);
+    log(`stopped: checkpoint kept in ${dir}; resume with --resume ${dir}`);
+    return { output: dir, stopped: true, summary: { checkpoint: dir } };
+  }
+
+  // Evaluation on the held-back test split (or validation when there is none)
+  const evalSplit = dataset.test.length ? 'test' : dataset.validation.length ? 'validation' : 'train';
+  const evalExamples = dataset.test.length ? dataset.test : dataset.validation.length ? dataset.validation : dataset.train;
+  const predictor: PredictFn = fastPath && !t.fineTune
+    ? async (examples) => tf.tidy(() => {
+      const xs = new Float32Array(examples.length * store!.size);
+      examples.forEach((e, i) => xs.set(store!.get(e.file), i * store!.size));
+      return adapted.head.predict(tf.tensor(xs, [examples.length, ...adapted.featureShape])) as tf.Tensor2D;
+    })
+    : imagePredictor(adapted.model, dataset);
+  const report = await evaluateExamples(predictor, evalExamples, dataset.labels, recipe.task, evalSplit, bs);
+
+  // Baseline: the same architecture from random weights, everything trainable, same split
+  let baseline: EvaluationReport | undefined;
+  const warnings: string[] = [];
+  if (t.baseline === 'scratch') {
+    const scratch = await scratchModel(adapted);
+    log(`baseline: training the same architecture from random weights for ${baselineEpochs} epochs`);
+    const r = await trainLoop(
+      { forward: (x, training) => callModel(scratch, x, training), layers: leafLayers(scratch), headLayerNames: new Set(), regularization: () => regularizers(scratch) },
+      imageSource(dataset.train, true),
+      {
+        phase: 'baseline', task: recipe.task, training: { ...t, earlyStopping: undefined }, epochs: baselineEpochs, baseRate: t.learningRate, classWeights, emit, shouldStop: ctx.shouldStop, progress,
+        validate: dataset.validation.length ? () => scoreBatches((x) => scratch.predict(x) as tf.Tensor, imageSource(dataset.validation, false, undefined).batches(0), recipe.task) : undefined,
+      },
+    );
+    if (!r.stopped) {
+      baseline = await evaluateExamples(imagePredictor(scratch, dataset), evalExamples, dataset.labels, recipe.task, evalSplit, bs);
+      const a = headline(report);
+      const b = headline(baseline);
+      if (a.higherIsBetter ? b.value > a.value : b.value < a.value) {
+        warnings.push(`negative transfer: the model trained from scratch does better (${a.name} ${fmt(b.value)} vs ${fmt(a.value)} for the transferred model); the pre-trained features may not suit this data — try cutting earlier, unfreezing more, or another base model`);
+      }
+    }
+    scratch.dispose();
+  }
+  for (const w of warnings) log(w, 'warn');
+  emit({ type: 'evaluation', report, baseline, warnings });
+
+  const out = await saveAdaptedModel(adapted.model, recipe.output, metadata({ evaluation: { split: evalSplit, ...headlineOf(report) }, epochs: Object.fromEntries(Object.entries(phaseResults).map(([k, v]) => [k, v.epochsRun])) }), { protect: sourceFolder ? [sourceFolder] : [] });
+  writeFileAtomic(path.join(out, 'evaluation.json'), JSON.stringify({ report, baseline, warnings }, null, 2) + '\n');
+  log(`saved the adapted model to ${out}`);
+  return { output: out, stopped: false, summary: { output: out, evaluation: headlineOf(report), baseline: baseline ? headlineOf(baseline) : undefined } };
+}
+
+function fmt(v: number): string {
+  return v <= 1 ? `${(v * 100).toFixed(1)}%` : v.toFixed(3);
+}
+
+function headlineOf(r: EvaluationReport): Record<string, number | string> {
+  const h = headline(r);
+  return { metric: h.name, value: h.value };
+}
+
+function regularizers(model: tf.LayersModel): tf.Scalar[] {
+  return (model as unknown as { calculateLosses(): tf.Scalar[] }).calculateLosses();
+}
+
+/** A copy of the adapted architecture with fresh random weights, every layer trainable. */
+async function scratchModel(adapted: AdaptedModel): Promise<tf.LayersModel> {
+  const topology = JSON.parse(JSON.stringify(adapted.model.toJSON(null, false))) as Record<string, unknown>;
+  const m = await tf.models.modelFromJSON({ modelTopology: topology as never } as never);
+  for (const l of leafLayers(m)) l.trainable = true;
+  return m;
+}
+
+async function resumeFrom(dir: string, adapted: AdaptedModel, log: (m: string) => void): Promise<{ phase: string; epoch: number }> {
+  const metaFile = path.join(dir, 'metadata.json');
+  if (!fs.existsSync(metaFile)) throw new UserError('not a Transfer Studio checkpoint: metadata.json is missing', { file: dir });
+  const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { transferStudio?: { extra?: { phase?: string; epoch?: number } } };
+  const ck: LoadedModel = await loadModel(path.join(dir, 'model.json'));
+  const mine = adapted.model.weights;
+  const theirs = ck.model.getWeights();
+  if (theirs.length !== mine.length || theirs.some((w, i) => w.shape.join() !== mine[i]!.shape.join())) {
+    throw new UserError('the checkpoint does not match this recipe\'s adapted model (different layers or shapes)', { file: dir });
+  }
+  adapted.model.setWeights(theirs);
+  tf.dispose(theirs);
+  ck.model.dispose();
+  const phase = meta.transferStudio?.extra?.phase ?? 'head';
+  const epoch = meta.transferStudio?.extra?.epoch ?? 0;
+  log(`resuming from ${dir} (${phase}, after epoch ${epoch}); the optimizer's moments start afresh`);
+  return { phase, epoch };
+}
+
+export type { Dataset };
