@@ -54,7 +54,7 @@ export function adaptModel(loaded: LoadedModel, recipe: ResolvedRecipe, opts: Ad
   const { cut, isDefault } = resolveCut(source, recipe);
   const base = truncateAt(source, cut, recipe.file);
   const sourceLayerNames = new Set(allLayers(source).map((l) => l.name));
-  const frozen = opts.trainEverything ? new Set<string>() : frozenLeafNames(base, recipe.freeze, { file: recipe.file, sourceLayerNames, cut });
+  const frozen = opts.trainEverything ? new Set<string>() : frozenLeafNames(base, recipe.freeze, { file: recipe.file, sourceNames: sourceLayerNames, cut });
   applyFreeze(base, frozen);
   const featureShape = (base.outputs[0]!.shape.slice(1) as (number | null)[]).map((d) => d ?? -1);
   if (featureShape.some((d) => d < 0)) {
