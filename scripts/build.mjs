@@ -32,6 +32,13 @@ function checkExtensionBundle(meta) {
   if (bad.length) throw new Error(`dist/extension.js must not include TF.js or the engine:\n  ${bad.slice(0, 10).join('\n  ')}`);
 }
 
+/** Webview assets that are not bundled: the codicon font for @vscode-elements/elements icons. */
+function copyWebviewAssets() {
+  const dest = path.join(root, 'dist', 'webview', 'codicons');
+  fs.mkdirSync(dest, { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(root, 'node_modules', '@vscode', 'codicons', 'dist', f), path.join(dest, f));
+}
+
 async function writeSchema() {
   const out = path.join(root, 'dist', 'schema-gen.cjs');
   await esbuild.build({ entryPoints: ['src/core/recipe/schema.ts'], outfile: out, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
@@ -51,6 +58,7 @@ if (watch) {
 } else {
   const results = await Promise.all(builds.map((b) => esbuild.build(b)));
   checkExtensionBundle(results[0].metafile);
+  copyWebviewAssets();
   await writeSchema();
   const sizes = builds.map((b) => `${b.outfile} ${(fs.statSync(b.outfile).size / 1024).toFixed(0)} KiB`);
   console.log(`built in ${Date.now() - t0} ms: ${sizes.join(', ')}`);

@@ -1,0 +1,19 @@
+/** Messages between the extension and the Model Inspector custom editor's webview. */
+import { z } from 'zod';
+import type { ModelSummary } from '../../core/modelSummary';
+
+// extension → webview
+export type InspectorHostMessage = { type: 'state'; status: 'loading' | 'ok' | 'error'; summary?: ModelSummary; error?: string; file: string };
+
+// webview → extension
+export const InspectorMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('openInStudio') }),
+  z.object({ type: z.literal('newRecipe') }),
+]);
+export type InspectorMessage = z.infer<typeof InspectorMessageSchema>;
+
+export function parseInspectorMessage(value: unknown): InspectorMessage | undefined {
+  const r = InspectorMessageSchema.safeParse(value);
+  return r.success ? r.data : undefined;
+}
