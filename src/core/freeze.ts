@@ -123,3 +123,17 @@ export function toggleLayer(rules: FreezeRules | undefined, base: LayerSummary[]
   if (!next.trainable) delete next.trainable;
   return next;
 }
+
+/** The source tree pruned to the layers at or below the cut (nested models kept when any of their leaves are). */
+export function baseTree(layers: LayerSummary[], cut: string): LayerSummary[] | undefined {
+  const leaves = baseLeaves(layers, cut);
+  if (!leaves) return undefined;
+  const keep = new Set(leaves.map((l) => l.name));
+  const prune = (level: LayerSummary[]): LayerSummary[] =>
+    level.flatMap((l) => {
+      if (!l.layers) return keep.has(l.name) ? [l] : [];
+      const inner = prune(l.layers);
+      return inner.length ? [{ ...l, layers: inner }] : [];
+    });
+  return prune(layers);
+}

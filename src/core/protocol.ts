@@ -125,6 +125,8 @@ export const TrainOverridesSchema = z.object({
   backend: BackendPreferenceSchema.optional(),
   baseline: z.enum(['none', 'scratch']).optional(),
   resume: z.string().optional(),
+  /** Output folder when the recipe has none (the extension's output-folder setting). */
+  output: z.string().optional(),
   /** Where the run folder (event log, checkpoints) goes. */
   runDir: z.string().optional(),
 });
@@ -139,6 +141,7 @@ export const WorkerCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('evaluate'), id: z.number(), model: z.string(), data: z.string(), backend: BackendPreferenceSchema.optional() }),
   z.object({ type: z.literal('predict'), id: z.number(), model: z.string(), files: z.array(z.string()), topK: z.number().int().positive().optional(), backend: BackendPreferenceSchema.optional() }),
   z.object({ type: z.literal('download'), id: z.number(), url: z.string(), dest: z.string(), allowLoopbackHttp: z.boolean().optional() }),
+  z.object({ type: z.literal('thumbnails'), id: z.number(), files: z.array(z.string()).max(256), size: z.number().int().min(16).max(512).optional() }),
   z.object({ type: z.literal('stop') }),
   z.object({ type: z.literal('shutdown') }),
 ]);

@@ -1,5 +1,92 @@
+/**
+ * Transfer Studio's activation: VS Code glue only. Models are inspected and trained in worker
+ * processes (src/worker); this host never loads TF.js, so activation stays fast and a crash or
+ * an out-of-memory in training cannot take the editor down.
+ */
 import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { Dashboards } from './dashboard/panel';
+import { DesignerProvider } from './designer/editor';
+import { EngineService } from './engine';
+import { InspectorProvider, INSPECTOR_VIEW_TYPE } from './inspector/editor';
+import { createLog } from './log';
+import { recipeModelPath, ModelSession } from './model/session';
+import { ModelTreeProvider, type LayerItem } from './model/tree';
+import { RunManager } from './runs/manager';
+import { RunStatusBar } from './runs/statusBar';
+import { RunsTreeProvider } from './runs/tree';
+import { formatCount } from '../core/modelSummary';
+import { openModelFile } from './model/open';
 
-export function activate(_context: vscode.ExtensionContext): void {}
+export interface TransferStudioApi {
+  session: ModelSession;
+  modelTree: ModelTreeProvider;
+  treeView: vscode.TreeView<LayerItem>;
+  runs: RunManager;
+  dashboards: Dashboards;
+  designer: DesignerProvider;
+  inspector: InspectorProvider;
+  engine: EngineService;
+}
 
-export function deactivate(): void {}
+export function activate(context: vscode.ExtensionContext): TransferStudioApi {
+  const t0 = Date.now();
+  const log = createLog();
+  const engine = new EngineService(context, log);
+  const session = new ModelSession();
+  const modelTree = new ModelTreeProvider(session);
+  const treeView = vscode.window.createTreeView('transferStudio.model', { treeDataProvider: modelTree, manageCheckboxStateManually: true, showCollapseAll: true });
+  const runs = new RunManager(context, log);
+  const runsTree = new RunsTreeProvider(runs);
+  const dashboards = new Dashboards({ extensionUri: context.extensionUri, engine, manager: runs, log });
+  const designer = new DesignerProvider({
+    extensionUri: context.extensionUri, engine, runs, log,
+    showInTree: async (uri) => {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      session.setRecipe(uri, doc.getText());
+      const model = recipeModelPath(uri, session.recipe?.recipe);
+      if (model && session.model?.file !== model && !/^https?:/i.test(model)) await openModelFile(session, engine, model);
+      await vscode.commands.executeCommand('transferStudio.model.focus');
+    },
+  });
+  const inspector = new InspectorProvider({ extensionUri: context.extensionUri, engine, log });
+
+  // the tree header: trainable / frozen / total parameters of the adapted model
+  const updateHeader = (): void => {
+    const c = session.computed;
+    treeView.description = c ? `${formatCount(c.params.trainable)} trainable · ${formatCount(c.params.frozen)} frozen · ${formatCount(c.params.total)} total` : undefined;
+    treeView.message = session.model ? `${session.model.url ?? vscode.workspace.asRelativePath(session.model.file)}${session.recipe ? ` — adapted by ${vscode.workspace.asRelativePath(session.recipe.uri)}` : ' — no recipe yet: changes create one'}${c?.error ? `\n⚠ ${c.error}` : ''}` : undefined;
+  };
+
+  context.subscriptions.push(
+    log, engine, session, modelTree, treeView, runs, runsTree, dashboards, designer,
+    vscode.window.registerTreeDataProvider('transferStudio.runs', runsTree),
+    new RunStatusBar(runs),
+    DesignerProvider.register(designer),
+    vscode.window.registerCustomEditorProvider(INSPECTOR_VIEW_TYPE, inspector, { webviewOptions: { retainContextWhenHidden: false } }),
+    session.onDidChange(updateHeader),
+    // editing the recipe (in any editor) updates the tree
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (session.recipe && e.document.uri.toString() === session.recipe.uri.toString()) session.setRecipe(e.document.uri, e.document.getText());
+    }),
+    // focusing a recipe makes it (and its model) the one the tree shows
+    vscode.window.onDidChangeActiveTextEditor(async (editor) => {
+      const uri = editor?.document.uri;
+      if (!uri || !/\.adapt\.json$/i.test(uri.fsPath) || session.recipe?.uri.toString() === uri.toString()) return;
+      session.setRecipe(uri, editor.document.getText());
+      const model = recipeModelPath(uri, session.recipe?.recipe);
+      if (model && session.model?.file !== model && !/^https?:/i.test(model)) {
+        try { await openModelFile(session, engine, model); session.setRecipe(uri, editor.document.getText()); } catch (e) { log.warn(`could not open ${model}: ${(e as Error).message}`); }
+      }
+    }),
+    runs.onDidStart((run) => log.info(`run ${run.info.name} started`)),
+    ...registerCommands({ context, session, engine, runs, dashboards, log, treeView }),
+  );
+  void runs.loadHistory();
+  log.info(`Transfer Studio activated in ${Date.now() - t0} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: inspection only'})`);
+  return { session, modelTree, treeView, runs, dashboards, designer, inspector, engine };
+}
+
+export function deactivate(): void {
+  // context.subscriptions dispose the run manager, which kills every worker it started
+}

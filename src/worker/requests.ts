@@ -10,6 +10,7 @@ import { loadModel } from '../engine/tfjs/io/load';
 import { evaluateSavedModel, predictFiles } from '../engine/tfjs/predict';
 import { adaptedSummary, imageSpecFor, planAdaptation, readRecipe } from '../engine/tfjs/recipe';
 import { openDataset } from '../engine/tfjs/data';
+import { thumbnails } from './thumbnails';
 
 type Request = Exclude<WorkerCommand, { type: 'train' | 'stop' | 'shutdown' }>;
 
@@ -52,6 +53,8 @@ export async function handleRequest(cmd: Request, send: (e: WorkerEvent) => void
     case 'predict':
       await selectBackend(cmd.backend ?? 'auto', log);
       return predictFiles(cmd.model, cmd.files, cmd.topK ?? 3);
+    case 'thumbnails':
+      return thumbnails(cmd.files, cmd.size ?? 96);
     case 'download': {
       const dest = path.resolve(cmd.dest);
       if (fs.existsSync(path.join(dest, 'model.json'))) return { path: path.join(dest, 'model.json'), cached: true };

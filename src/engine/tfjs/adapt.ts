@@ -4,7 +4,8 @@ import { UserError } from '../../core/errors';
 import type { ResolvedRecipe } from '../../core/recipe/resolve';
 import type { HeadLayerSpec, Task } from '../../core/recipe/schema';
 import type { LoadedModel } from './io/load';
-import { defaultCutLayer } from './surgery/classifier';
+import { defaultCut } from '../../core/classifier';
+import { summarizeLayer } from './inspect';
 import { truncateAt } from './surgery/cut';
 import { applyFreeze, frozenLeafNames } from './surgery/freeze';
 import { keepFrozenBatchNormInInference } from './surgery/frozenBatchNorm';
@@ -42,7 +43,7 @@ export function resolveCut(model: tf.LayersModel, recipe: Pick<ResolvedRecipe, '
     }
     return { cut: recipe.cut, isDefault: false };
   }
-  const cut = defaultCutLayer(model);
+  const cut = defaultCut(model.layers.map((l) => summarizeLayer(l, model)));
   if (!cut) {
     throw new UserError('cannot tell where the old classifier starts: set "cut" to the layer whose output should feed the new head', { file: recipe.file, jsonPath: '/cut' });
   }

@@ -10,7 +10,7 @@ import { UserError } from '../../../core/errors';
 import { headline } from '../../../core/metrics';
 import type { EvaluationReport, TrainOverrides, WorkerEvent } from '../../../core/protocol';
 import type { ResolvedRecipe } from '../../../core/recipe/resolve';
-import { modelFolder } from '../../../core/recipe/resolve';
+import { checkOutputFolder, modelFolder } from '../../../core/recipe/resolve';
 import { adaptModel, type AdaptedModel } from '../adapt';
 import { selectBackend } from '../backend';
 import { batches, openDataset } from '../data';
@@ -41,8 +41,11 @@ export function defaultRunDir(recipe: ResolvedRecipe): string {
 }
 
 function applyOverrides(recipe: ResolvedRecipe, o: TrainOverrides): ResolvedRecipe {
+  const output = !recipe.raw.output && o.output ? path.resolve(o.output) : recipe.output;
+  checkOutputFolder(output, recipe.model, recipe.file);
   return {
     ...recipe,
+    output,
     training: {
       ...recipe.training,
       epochs: o.epochs ?? recipe.training.epochs,

@@ -6,6 +6,8 @@ import { batchNormalization } from './normalization';
 import { globalAveragePooling2D, globalMaxPooling2D } from './pooling';
 import type { HeadBuildContext } from './types';
 
+export { completeHead, defaultHead } from '../../../../core/recipe/head';
+
 const BUILDERS: { [T in HeadLayerSpec['type']]: (spec: Extract<HeadLayerSpec, { type: T }>, ctx: HeadBuildContext) => tf.layers.Layer } = {
   Dense: dense,
   Dropout: dropout,
@@ -24,17 +26,6 @@ export interface HeadOptions {
   file?: string;
   /** Names already used by the base, so head names never clash. */
   takenNames: Set<string>;
-}
-
-/** The default head: pool image-like features, a little dropout, a Dense sized from the labels. */
-export function defaultHead(featureShape: number[]): HeadLayerSpec[] {
-  const pool: HeadLayerSpec[] = featureShape.length === 3 ? [{ type: 'GlobalAveragePooling2D' }] : featureShape.length > 1 ? [{ type: 'Flatten' }] : [];
-  return [...pool, { type: 'Dropout', rate: 0.2 }, { type: 'Dense' }];
-}
-
-/** When the head ends without a Dense layer, one sized from the labels is appended. */
-export function completeHead(specs: HeadLayerSpec[]): HeadLayerSpec[] {
-  return specs.some((s) => s.type === 'Dense') ? specs : [...specs, { type: 'Dense' }];
 }
 
 function uniqueName(base: string, taken: Set<string>): string {

@@ -1,0 +1,13 @@
+/** Default and completed heads (pure: shared by the engine, the extension and the CLI). */
+import type { HeadLayerSpec } from './schema';
+
+/** The default head: pool image-like features, a little dropout, a Dense sized from the labels. */
+export function defaultHead(featureShape: number[]): HeadLayerSpec[] {
+  const pool: HeadLayerSpec[] = featureShape.length === 3 ? [{ type: 'GlobalAveragePooling2D' }] : featureShape.length > 1 ? [{ type: 'Flatten' }] : [];
+  return [...pool, { type: 'Dropout', rate: 0.2 }, { type: 'Dense' }];
+}
+
+/** When the head ends without a Dense layer, one sized from the labels is appended. */
+export function completeHead(specs: HeadLayerSpec[]): HeadLayerSpec[] {
+  return specs.some((s) => s.type === 'Dense') ? specs : [...specs, { type: 'Dense' }];
+}

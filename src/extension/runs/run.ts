@@ -1,0 +1,130 @@
+/** One training run as the extension sees it: its info, its events (live or from the saved log). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { WorkerEventSchema } from '../../core/protocol';
+import type { WorkerClient } from '../../core/workerClient';
+import type { RunInfo, TimedEvent } from '../dashboard/protocol';
+
+export interface RunSnapshot {
+  phase?: string;
+  epoch?: number;
+  epochs?: number;
+  loss?: number | null;
+  metric?: { name: string; value: number | null };
+  etaSec?: number | null;
+  imagesPerSec?: number;
+  best?: { name: string; value: number };
+}
+
+export class Run implements vscode.Disposable {
+  readonly events: TimedEvent[] = [];
+  client?: WorkerClient;
+  snapshot: RunSnapshot = {};
+  private readonly eventEmitter = new vscode.EventEmitter<TimedEvent>();
+  private readonly statusEmitter = new vscode.EventEmitter<RunInfo>();
+  readonly onEvent = this.eventEmitter.event;
+  readonly onStatus = this.statusEmitter.event;
+
+  constructor(public info: RunInfo) {}
+
+  get active(): boolean {
+    return this.info.status === 'running';
+  }
+
+  push(e: TimedEvent): void {
+    this.events.push(e);
+    this.track(e);
+    this.eventEmitter.fire(e);
+  }
+
+  setStatus(patch: Partial<RunInfo>): void {
+    this.info = { ...this.info, ...patch };
+    this.statusEmitter.fire(this.info);
+  }
+
+  private track(e: TimedEvent): void {
+    const s = this.snapshot;
+    if (e.type === 'started') s.epochs = e.epochs;
+    if (e.type === 'epochStart' && e.phase !== 'baseline') { s.phase = e.phase; }
+    if (e.type === 'batchEnd') {
+      s.phase = e.phase;
+      s.loss = e.loss;
+      s.etaSec = e.etaSec;
+      s.imagesPerSec = e.imagesPerSec;
+      const [name, value] = Object.entries(e.metrics)[0] ?? [];
+      if (name) s.metric = { name, value: value ?? null };
+      s.epoch = e.phase === 'fineTune' ? e.epoch + this.headEpochs() : e.epoch;
+    }
+    if (e.type === 'epochEnd') {
+      const key = Object.keys(e.logs).find((k) => k.startsWith('val_') && k !== 'val_loss') ?? Object.keys(e.logs).find((k) => k !== 'loss' && k !== 'learning_rate');
+      const v = key ? e.logs[key] : undefined;
+      if (key && typeof v === 'number' && e.phase !== 'baseline') {
+        const higher = !/loss|mae/.test(key);
+        if (!s.best || (higher ? v > s.best.value : v < s.best.value)) s.best = { name: key, value: v };
+      }
+    }
+    if (e.type === 'evaluation') {
+      const r = e.report;
+      s.best = r.task === 'regression' ? { name: 'test MAE', value: r.mae ?? NaN } : { name: `${r.split} accuracy`, value: r.accuracy ?? NaN };
+    }
+  }
+
+  private headEpochs(): number {
+    const first = this.events.find((e) => e.type === 'epochStart' && e.phase === 'head');
+    return first && first.type === 'epochStart' ? first.epochs : 0;
+  }
+
+  dispose(): void {
+    this.eventEmitter.dispose();
+    this.statusEmitter.dispose();
+  }
+}
+
+/** Read a finished (or crashed) run from its folder: run.json + events.jsonl. */
+export function loadRun(runDir: string): Run | undefined {
+  try {
+    const meta = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as Record<string, unknown>;
+    let status = (meta.status as RunInfo['status']) ?? 'failed';
+    // a run left "running" by a process that no longer exists ended abnormally
+    if (status === 'running' && !processAlive(meta.pid as number | undefined)) status = 'failed';
+    const run = new Run({
+      id: runDir,
+      name: String(meta.name ?? path.basename(runDir)),
+      recipe: String(meta.recipe ?? ''),
+      runDir,
+      output: typeof meta.output === 'string' ? meta.output : undefined,
+      status,
+      startedAt: String(meta.startedAt ?? ''),
+      endedAt: typeof meta.endedAt === 'string' ? meta.endedAt : undefined,
+    });
+    const file = path.join(runDir, 'events.jsonl');
+    if (fs.existsSync(file)) {
+      for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+        if (!line.trim()) continue;
+        try {
+          const raw = JSON.parse(line) as { t?: number };
+          const parsed = WorkerEventSchema.safeParse(raw);
+          if (parsed.success) run.push({ ...parsed.data, t: raw.t ?? 0 } as TimedEvent);
+        } catch {
+          // a torn last line of a crashed run is skipped
+        }
+      }
+    }
+    const err = run.events.find((e) => e.type === 'error');
+    if (err && err.type === 'error') run.info.error = err.error.message;
+    return run;
+  } catch {
+    return undefined;
+  }
+}
+
+function processAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
