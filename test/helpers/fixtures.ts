@@ -15,9 +15,17 @@ export function hasSharedModels(): boolean {
   return fs.existsSync(SHARED_MODELS);
 }
 
-/** A fresh temporary folder, removed after the current test file. */
+const temps: string[] = [];
+
+/** A fresh temporary folder, removed when the test run ends. */
 export function tempDir(prefix = 'ts-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const d of temps.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 }
 
 /** Every file under `dir` with its size and mtime, to prove nothing was written or changed. */
