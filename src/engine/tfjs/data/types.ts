@@ -49,6 +49,8 @@ export interface Dataset {
   report: DatasetReport;
   /** Decoded, resized, normalised pixels of one example (HWC, float32), with optional augmentation. */
   load(example: Example, augment?: AugmentSpec, random?: () => number): Promise<Float32Array>;
+  /** Decoded pixels kept in memory (bounded by the memory budget). */
+  cache?: { readonly sizeBytes: number; readonly count: number; readonly budgetBytes: number };
 }
 
 export interface BatchOptions {
