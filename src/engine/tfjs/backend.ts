@@ -57,7 +57,7 @@ export async function selectBackend(requested: BackendPreference = 'auto', log: 
     await tf.ready();
     chosen = { name, requested, device, notes, versions: versions() };
     for (const n of notes) log(n);
-    log(`backend: ${name} (${device})`);
+    log(`backend: ${name} (${device})`); // the caller decides how loud this is
     return chosen;
   };
 
