@@ -84,6 +84,16 @@ describe('WASM gradient kernels equal the pure-JS backend\'s', () => {
     });
   }
 
+  it('the leaner FusedBatchNorm gradient equals the gradient of the same formula written with basic ops', async () => {
+    await forceBackend('wasm');
+    const [x, mean, variance, scale, offset] = [rand([4, 5, 6, 7], 21), rand([7], 22), rand([7], 23).map((v) => v + 1), rand([7], 24), rand([7], 25)];
+    const inputs = (): tf.Tensor[] => [tf.tensor4d(x, [4, 5, 6, 7]), tf.tensor1d(mean), tf.tensor1d(variance), tf.tensor1d(scale), tf.tensor1d(offset)];
+    const dy = tf.tensor4d(rand([4, 5, 6, 7], 26), [4, 5, 6, 7]);
+    const fused = tf.grads((a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(tf.batchNorm(a, m, v, o, s, 1e-3), dy)))(inputs());
+    const plain = tf.grads((a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.mul(tf.mul(tf.sub(a, m), tf.rsqrt(tf.add(v, 1e-3))), s), o), dy)))(inputs());
+    fused.forEach((g, i) => assert.ok(maxRelDiff(g.dataSync() as Float32Array, plain[i]!.dataSync() as Float32Array) <= 1e-4, `input ${i}`));
+  });
+
   it('large batches go through several im2col chunks and still agree', async () => {
     const old = setIm2colChunkFloats(20_000); // about 2 examples per chunk
     after(() => setIm2colChunkFloats(old));
