@@ -18,7 +18,6 @@ import { configureTfjs } from '../src/engine/tfjs/env';
 import { summarizeModel } from '../src/engine/tfjs/inspect';
 import { loadModel, type LoadedModel } from '../src/engine/tfjs/io/load';
 import { saveAdaptedModel } from '../src/engine/tfjs/io/save';
-import { callModel } from '../src/engine/tfjs/train/graph';
 import { batchLoss } from '../src/engine/tfjs/train/losses';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -51,7 +50,7 @@ async function oneTrainingStep(loaded: LoadedModel, file: string): Promise<{ los
   const before = vars.map((v) => v.dataSync().slice());
   const opt = tf.train.adam(1e-2);
   const loss = tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => batchLoss('single-label', y, callModel(adapted.model, x, true)), vars);
+    const { value, grads } = tf.variableGrads(() => batchLoss('single-label', y, adapted.model.apply(x, { training: true }) as tf.Tensor), vars);
     opt.applyGradients(grads);
     return value.dataSync()[0]!;
   });

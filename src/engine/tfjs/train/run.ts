@@ -23,7 +23,6 @@ import { applyFreeze } from '../surgery/freeze';
 import { withInputSize } from '../surgery/inputSize';
 import { hasWeights, leafLayers } from '../surgery/layers';
 import { defaultCacheDir, extractFeatures, featureBatches, featureCacheKey, FeatureStore } from './features';
-import { callModel } from './graph';
 import { classWeightVector } from './losses';
 import { scoreBatches, trainLoop, type BatchSource, type LoopResult, type Trainee } from './loop';
 import { Progress } from './progress';
@@ -169,22 +168,25 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
     store = new FeatureStore({ cacheDir: recipe.data.cache === 'memory' ? undefined : ctx.cacheDir ?? defaultCacheDir(), key: featureCacheKey(loaded.sha256, adapted.cut, image, adapted.featureShape), featureShape: adapted.featureShape });
     const all = [...dataset.train, ...dataset.validation, ...dataset.test];
     const t0 = performance.now();
+    let extractionBatches = 0;
     const complete = await extractFeatures(adapted.base, dataset, all, store, {
       batchSize: bs,
       shouldStop: ctx.shouldStop,
       onBatch: (done, total, sec, n) => {
+        extractionBatches++;
         progress.batchDone(sec, n);
         emit({ type: 'progress', phase: 'extract', done, total, message: `features ${done}/${total}` });
       },
     });
+    progress.add(-(Math.ceil(all.length / bs) - extractionBatches)); // cached features cost nothing
     log(`features: ${store.computed} computed, ${store.fromDisk} reused from the cache, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     if (!complete) stopped = true;
   }
   const skipHead = resumeAt && (resumeAt.phase === 'fineTune' || resumeAt.phase === 'baseline');
   if (!stopped && !skipHead) {
     const trainee: Trainee = fastPath
-      ? { forward: (x, training) => callModel(adapted.head, x, training), layers: adapted.head.layers, headLayerNames: headNames, regularization: () => regularizers(adapted.head) }
-      : { forward: (x, training) => callModel(adapted.model, x, training), layers: leafLayers(adapted.model), headLayerNames: headNames, regularization: () => regularizers(adapted.model) };
+      ? { forward: (x, training) => forward(adapted.head, x, training), layers: adapted.head.layers, headLayerNames: headNames, regularization: () => regularizers(adapted.head) }
+      : { forward: (x, training) => forward(adapted.model, x, training), layers: leafLayers(adapted.model), headLayerNames: headNames, regularization: () => regularizers(adapted.model) };
     const source = fastPath ? featureBatches(store!, dataset.train, targets, adapted.featureShape, bs, t.seed, true) : imageSource(dataset.train, true);
     const validate = dataset.validation.length === 0 ? undefined : fastPath
       ? () => scoreBatches((x) => adapted.head.predict(x) as tf.Tensor, featureBatches(store!, dataset.validation, targets, adapted.featureShape, bs, t.seed, false).batches(0), recipe.task)
@@ -195,6 +197,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
       checkpoint: async (epoch, best) => { await checkpointer.save('checkpoint', 'head', epoch); if (best) await checkpointer.save('best', 'head', epoch); },
     });
     phaseResults.head = r;
+    progress.add(-(headEpochs - r.epochsRun) * trainBatches); // early stopping
     stopped = r.stopped;
   }
 
@@ -205,7 +208,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
     applyFreeze(adapted.base, frozen);
     log(`fine-tuning: unfroze ${unfreeze.length} layers (${unfreeze[0]} … ${unfreeze.at(-1)}); BatchNormalization stays frozen, in inference mode; learning rate ×${t.fineTune.learningRateFactor}`);
     const r = await trainLoop(
-      { forward: (x, training) => callModel(adapted.model, x, training), layers: leafLayers(adapted.model), headLayerNames: headNames, regularization: () => regularizers(adapted.model) },
+      { forward: (x, training) => forward(adapted.model, x, training), layers: leafLayers(adapted.model), headLayerNames: headNames, regularization: () => regularizers(adapted.model) },
       imageSource(dataset.train, true),
       {
         phase: 'fineTune', task: recipe.task, training: t, epochs: fineEpochs, startEpoch: resumeAt?.phase === 'fineTune' ? resumeAt.epoch : 0, baseRate: t.learningRate * t.fineTune.learningRateFactor,
@@ -215,6 +218,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
       },
     );
     phaseResults.fineTune = r;
+    progress.add(-(fineEpochs - r.epochsRun) * trainBatches);
     stopped = r.stopped;
   }
 
@@ -243,7 +247,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
     const scratch = await scratchModel(adapted);
     log(`baseline: training the same architecture from random weights for ${baselineEpochs} epochs`);
     const r = await trainLoop(
-      { forward: (x, training) => callModel(scratch, x, training), layers: leafLayers(scratch), headLayerNames: new Set(), regularization: () => regularizers(scratch) },
+      { forward: (x, training) => forward(scratch, x, training), layers: leafLayers(scratch), headLayerNames: new Set(), regularization: () => regularizers(scratch) },
       imageSource(dataset.train, true),
       {
         phase: 'baseline', task: recipe.task, training: { ...t, earlyStopping: undefined }, epochs: baselineEpochs, baseRate: t.learningRate, classWeights, emit, shouldStop: ctx.shouldStop, progress,
@@ -278,13 +282,29 @@ function headlineOf(r: EvaluationReport): Record<string, number | string> {
   return { metric: h.name, value: h.value };
 }
 
+/** A forward pass with `training` reaching every layer, nested models included (as in TF.js's own fit()). */
+function forward(model: tf.LayersModel, x: tf.Tensor, training: boolean): tf.Tensor {
+  return model.apply(x, { training }) as tf.Tensor;
+}
+
 function regularizers(model: tf.LayersModel): tf.Scalar[] {
   return (model as unknown as { calculateLosses(): tf.Scalar[] }).calculateLosses();
 }
 
-/** A copy of the adapted architecture with fresh random weights, every layer trainable. */
+/**
+ * A copy of the adapted architecture with fresh random weights, every layer trainable. Its
+ * BatchNorm momentum is 0.9 instead of the pre-trained model's (often 0.999): with a short run
+ * from scratch the moving statistics would otherwise still be near their initial values when the
+ * model is evaluated, and it would score at chance for a reason unrelated to transfer.
+ */
 async function scratchModel(adapted: AdaptedModel): Promise<tf.LayersModel> {
-  const topology = JSON.parse(JSON.stringify(adapted.model.toJSON(null, false))) as Record<string, unknown>;
+  const topology = JSON.parse(JSON.stringify(adapted.model.toJSON(null, false)), (_key, value: unknown) => {
+    if (value && typeof value === 'object' && (value as { class_name?: string }).class_name === 'BatchNormalization') {
+      const v = value as { config: Record<string, unknown> };
+      return { ...v, config: { ...v.config, momentum: 0.9 } };
+    }
+    return value;
+  }) as Record<string, unknown>;
   const m = await tf.models.modelFromJSON({ modelTopology: topology as never } as never);
   for (const l of leafLayers(m)) l.trainable = true;
   return m;
