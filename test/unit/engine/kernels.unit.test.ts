@@ -6,7 +6,7 @@ import { setIm2colChunkFloats } from '../../../src/engine/tfjs/kernels/conv2dBac
 type Pad = 'same' | 'valid' | number;
 
 /** Run `fn` on a backend with the same inputs (as plain arrays) and return plain outputs. */
-async function on<T>(backend: 'wasm' | 'cpu', fn: () => tf.Tensor[]): Promise<Float32Array[]> {
+async function on(backend: 'wasm' | 'cpu', fn: () => tf.Tensor[]): Promise<Float32Array[]> {
   await forceBackend(backend);
   const outs = tf.tidy(fn);
   const values = await Promise.all(outs.map((o) => o.data() as Promise<Float32Array>));
