@@ -1,6 +1,12 @@
-/** Keras HDF5 (.h5/.hdf5) and Keras 3 (.keras) import, with no Python. */
-import type * as tf from '@tensorflow/tfjs';
+/** Keras HDF5 (.h5/.hdf5) and Keras 3 (.keras) import, in JS with h5wasm — no Python. */
+import * as fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { strFromU8, unzipSync } from 'fflate';
 import { UserError } from '../../../core/errors';
+import { translateTfjsError } from '../io/tfjsErrors';
+import { toTfjsTopology } from './config';
+import { attrString, openH5 } from './h5';
+import { assignWeights, readKeras2Weights, readKeras3Weights, type WeightStore } from './weights';
 
 export interface KerasImport {
   model: tf.LayersModel;
@@ -9,6 +15,74 @@ export interface KerasImport {
   producer?: string;
 }
 
+async function build(topology: Record<string, unknown>, weights: WeightStore, file: string): Promise<tf.LayersModel> {
+  let model: tf.LayersModel;
+  try {
+    model = await tf.models.modelFromJSON({ modelTopology: topology } as never);
+  } catch (e) {
+    throw translateTfjsError(e, file);
+  }
+  assignWeights(model, weights, file);
+  return model;
+}
+
+async function loadH5(file: string): Promise<KerasImport> {
+  const { topology, weights, producer } = await openH5(file, (f) => {
+    const config = attrString(f, 'model_config');
+    if (!config) {
+      throw new UserError('this HDF5 file has weights but no architecture ("model_config" is missing)', {
+        file,
+        hint: 'it was saved with save_weights(); save the whole model with model.save("model.h5") or model.save("model.keras")',
+      });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(config);
+    } catch {
+      throw new UserError('the "model_config" attribute is not valid JSON', { file });
+    }
+    const version = attrString(f, 'keras_version');
+    return { topology: toTfjsTopology(parsed, file), weights: readKeras2Weights(f, file), producer: version ? `keras ${version}` : undefined };
+  });
+  return { model: await build(topology, weights, file), format: 'keras-h5', producer };
+}
+
+async function loadKeras3(file: string): Promise<KerasImport> {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(new Uint8Array(fs.readFileSync(file)));
+  } catch (e) {
+    throw new UserError(`not a readable zip file (${(e as Error).message}): a .keras file is a zip archive`, { file });
+  }
+  if (!entries['config.json']) {
+    throw new UserError('this zip is not a Keras file: it has no config.json', { file, hint: 'a .keras file holds config.json, metadata.json and model.weights.h5' });
+  }
+  if (!entries['model.weights.h5']) throw new UserError('this .keras file has no model.weights.h5', { file });
+  let config: unknown;
+  try {
+    config = JSON.parse(strFromU8(entries['config.json']));
+  } catch {
+    throw new UserError('config.json inside the .keras file is not valid JSON', { file });
+  }
+  let producer: string | undefined;
+  try {
+    const meta = JSON.parse(strFromU8(entries['metadata.json'] ?? new Uint8Array())) as { keras_version?: string };
+    if (meta.keras_version) producer = `keras ${meta.keras_version}`;
+  } catch {
+    // metadata is optional
+  }
+  const topology = toTfjsTopology(config, file);
+  const weights = await openH5(file, (f) => readKeras3Weights(f, file), entries['model.weights.h5']);
+  return { model: await build(topology, weights, file), format: 'keras-v3', producer };
+}
+
 export async function loadKerasModel(file: string): Promise<KerasImport> {
-  throw new UserError('Keras import is not available yet', { file });
+  const head = Buffer.alloc(4);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, head, 0, 4, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return head[0] === 0x50 && head[1] === 0x4b ? loadKeras3(file) : loadH5(file);
 }
