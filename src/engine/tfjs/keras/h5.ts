@@ -15,6 +15,8 @@ async function h5wasm(): Promise<H5Module> {
   h5 ??= (async () => {
     const m = (await import('h5wasm/node')) as unknown as H5Module;
     await m.ready;
+    // HDF5 errors become exceptions instead of diagnostics printed to stderr
+    (m.Module as unknown as { activate_throwing_error_handler?: () => number }).activate_throwing_error_handler?.();
     return m;
   })();
   return h5;
@@ -39,6 +41,10 @@ export async function openH5<T>(file: string, use: (f: H5File, module: H5Module)
   }
   try {
     return await use(f, m);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    // the file opened but its contents could not be read: cut short or damaged
+    throw new UserError(`cannot read the HDF5 file (truncated or corrupt?): ${String((e as Error).message ?? e).split('\n').find((l) => l.trim()) ?? ''}`.trim(), { file });
   } finally {
     try { f.close(); } catch { /* already closed */ }
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
