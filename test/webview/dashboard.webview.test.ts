@@ -15,7 +15,7 @@ describe('dashboard webview (headless Chromium, fake host)', () => {
 
   it('says ready first, then renders a live run as its events stream in', async () => {
     panel = await openPanel('dashboard', 'dark');
-    await panel.page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+    await panel.page.waitForFunction(() => (globalThis as unknown as { __posted: unknown[] }).__posted.length > 0);
     assert.deepEqual((await panel.posted())[0], { type: 'ready' });
     const cut = EVENTS.findIndex((e) => e.type === 'epochEnd' && e.phase === 'baseline');
     await panel.send({ type: 'state', run: { ...RUN, status: 'running', endedAt: undefined }, events: EVENTS.slice(0, 10), trusted: true });

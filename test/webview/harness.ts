@@ -82,8 +82,8 @@ export async function openPanel(app: 'dashboard' | 'designer' | 'inspector', the
   return {
     page,
     errors,
-    posted: () => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted),
-    send: async (message) => { await page.evaluate((m) => window.postMessage(m, '*'), message); },
+    posted: () => page.evaluate(() => (globalThis as unknown as { __posted: { type: string }[] }).__posted),
+    send: async (message) => { await page.evaluate((m) => (globalThis as unknown as { postMessage(m: unknown, o: string): void }).postMessage(m, '*'), message); },
     screenshot: async (name) => {
       const out = path.join(ROOT, 'test-output', 'screenshots', `${name}.png`);
       fs.mkdirSync(path.dirname(out), { recursive: true });

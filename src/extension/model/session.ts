@@ -5,13 +5,11 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { defaultCut } from '../../core/classifier';
-import { errorMessage } from '../../core/errors';
-import { baseLeaves, baseTree, frozenLayerNames } from '../../core/freeze';
-import { headInfo } from '../../core/headParams';
-import { walkLayers, type LayerSummary, type ModelSummary } from '../../core/modelSummary';
-import { completeHead, defaultHead } from '../../core/recipe/head';
-import type { HeadLayerSpec, Recipe } from '../../core/recipe/schema';
+import type { ModelSummary } from '../../core/modelSummary';
+import { compute, type Computed } from '../../core/adaptation';
+
+export { compute, type Computed } from '../../core/adaptation';
+import type { Recipe } from '../../core/recipe/schema';
 import { parseRecipeText, type RecipeProblem } from '../../core/recipe/validate';
 
 export interface OpenModel {
@@ -28,18 +26,6 @@ export interface ActiveRecipe {
   problems: RecipeProblem[];
 }
 
-export interface Computed {
-  cut: string;
-  cutIsDefault: boolean;
-  base: LayerSummary[];
-  baseLeafNames: Set<string>;
-  frozen: Set<string>;
-  featureShape: number[];
-  head: HeadLayerSpec[];
-  params: { trainable: number; frozen: number; total: number; head: number };
-  /** The recipe does not fit the model (unknown layer…). */
-  error?: string;
-}
 
 export function recipeModelPath(uri: vscode.Uri, recipe: Recipe | undefined): string | undefined {
   if (!recipe?.model) return undefined;
@@ -91,52 +77,4 @@ export class ModelSession implements vscode.Disposable {
   dispose(): void {
     this.changed.dispose();
   }
-}
-
-export function compute(summary: ModelSummary, recipe: Recipe | undefined, file: string | undefined, outputs?: number): Computed {
-  const requested = recipe?.cut;
-  const cut = requested ?? defaultCut(summary.layers) ?? summary.layers.at(-1)!.name;
-  const leaves = baseLeaves(summary.layers, cut);
-  const sourceNames = new Set<string>();
-  walkLayers(summary.layers, (l) => sourceNames.add(l.name));
-  let error: string | undefined;
-  let base = baseTree(summary.layers, cut) ?? [];
-  if (!leaves) {
-    error = `no layer named "${cut}" in the model (the recipe's "cut")`;
-    base = summary.layers;
-  }
-  const baseLeafNames = new Set((leaves ?? []).map((l) => l.name));
-  let frozen = new Set<string>();
-  try {
-    frozen = recipe ? frozenLayerNames(base, recipe.freeze, { cut, sourceNames, file }) : new Set([...baseLeafNames].filter((n) => !findTrainable(summary.layers, n)));
-  } catch (e) {
-    error = errorMessage(e);
-  }
-  const cutLayer = findShape(summary.layers, cut);
-  const featureShape = cutLayer ?? [];
-  const head = completeHead(recipe?.head ?? defaultHead(featureShape));
-  const info = headInfo(head, featureShape, outputs ?? summary.metadata.labels?.length);
-  const headParams = info.reduce((a, h) => a + h.trainable + h.nonTrainable, 0);
-  let trainable = info.reduce((a, h) => a + h.trainable, 0);
-  let frozenParams = info.reduce((a, h) => a + h.nonTrainable, 0);
-  walkLayers(base, (l) => {
-    if (l.layers) return;
-    if (frozen.has(l.name)) frozenParams += l.trainableParams + l.nonTrainableParams;
-    else { trainable += l.trainableParams; frozenParams += l.nonTrainableParams; }
-  });
-  return { cut, cutIsDefault: !requested, base, baseLeafNames, frozen, featureShape, head, params: { trainable, frozen: frozenParams, total: trainable + frozenParams, head: headParams }, error };
-}
-
-function findTrainable(layers: LayerSummary[], name: string): boolean {
-  let t = true;
-  walkLayers(layers, (l) => { if (l.name === name) t = l.trainable; });
-  return t;
-}
-
-function findShape(layers: LayerSummary[], name: string): number[] | undefined {
-  let shape: number[] | undefined;
-  walkLayers(layers, (l) => {
-    if (l.name === name && !Array.isArray(l.outputShape[0])) shape = (l.outputShape as (number | null)[]).slice(1).map((d) => d ?? -1);
-  });
-  return shape;
 }
