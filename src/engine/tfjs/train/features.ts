@@ -114,6 +114,7 @@ export async function extractFeatures(base: tf.LayersModel, dataset: Dataset, ex
   const { height, width, channels } = dataset.image;
   const per = height * width * channels;
   for (let i = 0; i < todo.length; i += opts.batchSize) {
+    await new Promise((r) => setImmediate(r)); // lets a `stop` message in
     if (opts.shouldStop()) return false;
     const t0 = performance.now();
     const chunk = todo.slice(i, i + opts.batchSize);

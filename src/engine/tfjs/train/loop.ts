@@ -133,6 +133,8 @@ export async function trainLoop(trainee: Trainee, source: BatchSource, opts: Loo
           type: 'batchEnd', phase, epoch: epoch + 1, batch, batches: source.numBatches,
           loss, metrics: { [mName]: metric / n }, imagesPerSec: opts.progress.imagesPerSec(), etaSec: opts.progress.etaSec(),
         });
+        // let the event loop run: a `stop` from the parent arrives as a message between batches
+        await new Promise((r) => setImmediate(r));
         if (opts.shouldStop()) { stopped = true; break; }
       }
       const logs: Record<string, number | null> = { loss: seen ? lossSum / seen : null, [mName]: seen ? metricSum / seen : null, learning_rate: rate };

@@ -109,8 +109,6 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
     train: recipe.data.train, validation: recipe.data.validation, test: recipe.data.test, validationSplit: recipe.data.validationSplit,
     labels: recipe.data.labels, task: recipe.task, seed: t.seed, maxSkipped: recipe.data.maxSkipped, image,
   }, (line) => log(line));
-  emit({ type: 'dataset', report: dataset.report });
-  for (const w of dataset.report.warnings) log(w, 'warn');
   if (dataset.train.length === 0) throw new UserError('no training examples left after skipping unreadable files', { file: recipe.data.train });
   const outputs = dataset.labels.length;
 
@@ -124,6 +122,8 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
   const trainBatches = Math.ceil(dataset.train.length / bs);
   const progress = new Progress(trainBatches * (headEpochs + fineEpochs + baselineEpochs) + (fastPath ? Math.ceil((dataset.train.length + dataset.validation.length + dataset.test.length) / bs) : 0));
   emit({ type: 'started', backend, recipe: recipe.file ?? '', output: recipe.output, runDir, epochs: headEpochs + fineEpochs, fastPath });
+  emit({ type: 'dataset', report: dataset.report });
+  for (const w of dataset.report.warnings) log(w, 'warn');
   if (!fastPath) {
     const why = !adapted.baseFrozen ? 'some base layers are trainable' : augment ? 'augmentation needs the raw pixels every epoch' : 'the recipe turns the cache off';
     log(`feature cache not used: ${why}; every batch runs the whole model`);
@@ -320,8 +320,7 @@ async function resumeFrom(dir: string, adapted: AdaptedModel, log: (m: string) =
   if (theirs.length !== mine.length || theirs.some((w, i) => w.shape.join() !== mine[i]!.shape.join())) {
     throw new UserError('the checkpoint does not match this recipe\'s adapted model (different layers or shapes)', { file: dir });
   }
-  adapted.model.setWeights(theirs);
-  tf.dispose(theirs);
+  adapted.model.setWeights(theirs); // copies the values; the checkpoint model owns `theirs`
   ck.model.dispose();
   const phase = meta.transferStudio?.extra?.phase ?? 'head';
   const epoch = meta.transferStudio?.extra?.epoch ?? 0;
