@@ -96,3 +96,15 @@ export function headline(report: EvaluationReport): { name: string; value: numbe
   if (report.task === 'regression') return { name: 'MAE', value: report.mae ?? NaN, higherIsBetter: false };
   return { name: report.task === 'multi-label' ? 'label accuracy' : 'accuracy', value: report.accuracy ?? NaN, higherIsBetter: true };
 }
+
+/** The "negative transfer" warning: the from-scratch baseline beats the transferred model. */
+export function transferWarnings(report: EvaluationReport, baseline: EvaluationReport | undefined): string[] {
+  if (!baseline) return [];
+  const a = headline(report);
+  const b = headline(baseline);
+  const fmt = (v: number): string => (a.higherIsBetter ? `${(v * 100).toFixed(1)}%` : v.toFixed(3));
+  const worse = a.higherIsBetter ? b.value > a.value : b.value < a.value;
+  return worse
+    ? [`negative transfer: the model trained from scratch does better (${a.name} ${fmt(b.value)} vs ${fmt(a.value)} for the transferred model); the pre-trained features may not suit this data — try cutting earlier, unfreezing more, or another base model`]
+    : [];
+}

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../../core/errors';
-import { headline } from '../../../core/metrics';
+import { headline, transferWarnings } from '../../../core/metrics';
 import type { EvaluationReport, TrainOverrides, WorkerEvent } from '../../../core/protocol';
 import type { ResolvedRecipe } from '../../../core/recipe/resolve';
 import { checkOutputFolder, modelFolder } from '../../../core/recipe/resolve';
@@ -256,11 +256,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
     );
     if (!r.stopped) {
       baseline = await evaluateExamples(imagePredictor(scratch, dataset), evalExamples, dataset.labels, recipe.task, evalSplit, bs);
-      const a = headline(report);
-      const b = headline(baseline);
-      if (a.higherIsBetter ? b.value > a.value : b.value < a.value) {
-        warnings.push(`negative transfer: the model trained from scratch does better (${a.name} ${fmt(b.value)} vs ${fmt(a.value)} for the transferred model); the pre-trained features may not suit this data — try cutting earlier, unfreezing more, or another base model`);
-      }
+      warnings.push(...transferWarnings(report, baseline));
     }
     scratch.dispose();
   }
@@ -271,10 +267,6 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
   writeFileAtomic(path.join(out, 'evaluation.json'), JSON.stringify({ report, baseline, warnings }, null, 2) + '\n');
   log(`saved the adapted model to ${out}`);
   return { output: out, stopped: false, summary: { output: out, evaluation: headlineOf(report), baseline: baseline ? headlineOf(baseline) : undefined } };
-}
-
-function fmt(v: number): string {
-  return v <= 1 ? `${(v * 100).toFixed(1)}%` : v.toFixed(3);
 }
 
 function headlineOf(r: EvaluationReport): Record<string, number | string> {
