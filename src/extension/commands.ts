@@ -18,6 +18,7 @@ import type { LayerItem } from './model/tree';
 import { editRecipe, freeRecipePath, newRecipeText } from './recipe/edits';
 import type { RunManager } from './runs/manager';
 import type { RunItem } from './runs/tree';
+import { showError } from './notify';
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;
@@ -51,7 +52,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
         const file = isUserError(e) ? e.file : undefined;
         log.error(`${id}: ${errorMessage(e)}${!isUserError(e) && e instanceof Error && e.stack ? `\n${e.stack}` : ''}`);
         const actions = ['Show Log', ...(file && fs.existsSync(file) && fs.statSync(file).isFile() ? ['Open File'] : [])];
-        void vscode.window.showErrorMessage(errorMessage(e), ...actions).then((a) => {
+        void showError(errorMessage(e), ...actions).then((a) => {
           if (a === 'Show Log') log.show(true);
           if (a === 'Open File' && file) void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
         });
@@ -93,6 +94,23 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   const setFreeze = async (rules: FreezeRules): Promise<void> => {
     const uri = await ensureRecipe();
     await editRecipe(uri, [{ path: ['freeze'], value: rules }]);
+  };
+
+  /** Tree checkboxes: the smallest freeze-rule change that makes each layer trainable or frozen. */
+  const setTrainable = async (changes: [string, boolean][]): Promise<void> => {
+    try {
+      const uri = await ensureRecipe();
+      let rules = session.recipe?.recipe?.freeze;
+      const c = session.computed;
+      if (!c) return;
+      const sourceNames = new Set<string>();
+      walkLayers(session.model!.summary.layers, (l) => sourceNames.add(l.name));
+      for (const [layer, trainable] of changes) rules = toggleLayer(rules, c.base, layer, trainable, { cut: c.cut, sourceNames, file: uri.fsPath });
+      await editRecipe(uri, [{ path: ['freeze'], value: rules }]);
+    } catch (err) {
+      void showError(errorMessage(err));
+      session.recompute(); // put the checkbox back
+    }
   };
 
   const pickRecipe = async (arg?: unknown): Promise<vscode.Uri | undefined> => {
@@ -269,21 +287,8 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     command('transferStudio.unfreezeAll', () => setFreeze({ all: false })),
     command('transferStudio.refreshRuns', () => runs.loadHistory()),
     command('transferStudio.showLog', () => log.show(true)),
-    d.treeView.onDidChangeCheckboxState(async (e) => {
-      try {
-        const uri = await ensureRecipe();
-        let rules = session.recipe?.recipe?.freeze;
-        const c = session.computed;
-        if (!c) return;
-        const sourceNames = new Set<string>();
-        walkLayers(session.model!.summary.layers, (l) => sourceNames.add(l.name));
-        for (const [item, state] of e.items) rules = toggleLayer(rules, c.base, item.layer.name, state === vscode.TreeItemCheckboxState.Checked, { cut: c.cut, sourceNames, file: uri.fsPath });
-        await editRecipe(uri, [{ path: ['freeze'], value: rules }]);
-      } catch (err) {
-        void vscode.window.showErrorMessage(errorMessage(err));
-        session.recompute(); // put the checkbox back
-      }
-    }),
+    vscode.commands.registerCommand('transferStudio.setTrainable', (layer: string, trainable: boolean) => setTrainable([[layer, trainable]])),
+    d.treeView.onDidChangeCheckboxState((e) => setTrainable(e.items.map(([item, state]) => [item.layer.name, state === vscode.TreeItemCheckboxState.Checked]))),
   ];
 }
 

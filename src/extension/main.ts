@@ -17,6 +17,7 @@ import { RunStatusBar } from './runs/statusBar';
 import { RunsTreeProvider } from './runs/tree';
 import { formatCount } from '../core/modelSummary';
 import { openModelFile } from './model/open';
+import { recentErrors } from './notify';
 
 export interface TransferStudioApi {
   session: ModelSession;
@@ -27,6 +28,10 @@ export interface TransferStudioApi {
   designer: DesignerProvider;
   inspector: InspectorProvider;
   engine: EngineService;
+  /** Error messages shown to the user, most recent last. */
+  errors(): readonly string[];
+  /** What a tree checkbox does (the tests drive it directly; the UI test clicks it). */
+  setTrainable(layer: string, trainable: boolean): Promise<void>;
 }
 
 export function activate(context: vscode.ExtensionContext): TransferStudioApi {
@@ -84,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): TransferStudioApi {
   );
   void runs.loadHistory();
   log.info(`Transfer Studio activated in ${Date.now() - t0} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: inspection only'})`);
-  return { session, modelTree, treeView, runs, dashboards, designer, inspector, engine };
+  return { session, modelTree, treeView, runs, dashboards, designer, inspector, engine, errors: recentErrors, setTrainable: (layer, trainable) => vscode.commands.executeCommand('transferStudio.setTrainable', layer, trainable) as Promise<void> };
 }
 
 export function deactivate(): void {

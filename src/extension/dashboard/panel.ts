@@ -12,6 +12,7 @@ import type { RunManager } from '../runs/manager';
 import type { Run } from '../runs/run';
 import { webviewHtml, webviewOptions } from '../webviewHtml';
 import { parseDashboardMessage, type DashboardHostMessage, type DashboardMessage, type TimedEvent } from './protocol';
+import { showError } from '../notify';
 
 export const DASHBOARD_VIEW_TYPE = 'transferStudio.dashboard';
 
@@ -104,7 +105,7 @@ export class DashboardPanel implements vscode.Disposable {
       }
     } catch (e) {
       this.deps.log.error(`dashboard: ${errorMessage(e)}`);
-      void vscode.window.showErrorMessage(errorMessage(e));
+      void showError(errorMessage(e));
     }
   }
 

@@ -20,6 +20,7 @@ import { editRecipe } from '../recipe/edits';
 import type { RunManager } from '../runs/manager';
 import { webviewHtml, webviewOptions } from '../webviewHtml';
 import { parseDesignerMessage, type DesignerHostMessage, type DesignerMessage, type DesignerState } from './protocol';
+import { showError } from '../notify';
 
 export const DESIGNER_VIEW_TYPE = 'transferStudio.designer';
 
@@ -82,7 +83,7 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
           await this.onMessage(session, m);
           if (m.type === 'refreshDataset') { datasetKey = ''; await render(); }
         } catch (e) {
-          void vscode.window.showErrorMessage(errorMessage(e));
+          void showError(errorMessage(e));
         }
       }),
       this.deps.runs.onDidChange(() => {

@@ -13,6 +13,7 @@ import type { TimedEvent } from '../dashboard/protocol';
 import { workerEnv, workerScript } from '../engine';
 import type { Log } from '../log';
 import { loadRun, Run } from './run';
+import { showError } from '../notify';
 
 export class RunManager implements vscode.Disposable {
   private readonly runs = new Map<string, Run>();
@@ -135,7 +136,7 @@ export class RunManager implements vscode.Disposable {
     this.changed.fire(run);
     if (status === 'failed') {
       const actions = ['Show Log', ...(file && fs.existsSync(file) ? ['Open File'] : [])];
-      void vscode.window.showErrorMessage(`Training "${run.info.name}" failed: ${error ?? 'unknown error'}`, ...actions).then((a) => {
+      void showError(`Training "${run.info.name}" failed: ${error ?? 'unknown error'}`, ...actions).then((a) => {
         if (a === 'Show Log') this.log.show(true);
         if (a === 'Open File' && file) void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
       });
