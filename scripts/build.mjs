@@ -1,5 +1,5 @@
 // Builds every bundle with esbuild and writes the recipe JSON Schema.
-//   node scripts/build.mjs [--watch] [--production]
+//   node scripts/build.mjs [--watch] [--production] [--no-webview]
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,8 +18,9 @@ const builds = [
   { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   { ...common, entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js', platform: 'node', format: 'cjs', target: 'node20', external: engineExternals },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: engineExternals },
+  { ...common, entryPoints: ['src/worker/extractThread.ts'], outfile: 'dist/extract-thread.js', platform: 'node', format: 'cjs', target: 'node20', external: engineExternals },
 ];
-for (const name of ['designer', 'dashboard', 'inspector']) {
+for (const name of process.argv.includes('--no-webview') ? [] : ['designer', 'dashboard', 'inspector']) {
   const entry = `webview/${name}/main.ts`;
   if (fs.existsSync(path.join(root, entry))) {
     builds.push({ ...common, entryPoints: [entry], outfile: `dist/webview/${name}.js`, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'css' } });

@@ -66,6 +66,20 @@ describe('the training worker: a real run over IPC', () => {
     assert.ok(Math.abs(again.loss - ev.report.loss!) < 1e-5, `loss ${again.loss} vs ${ev.report.loss}`);
   });
 
+  it('feature extraction on two threads (each with its own TF.js and WASM) gives the same result as on one', async () => {
+    const p = project({ training: { epochs: 2 } });
+    const one = await train(p.recipe, { runDir: path.join(p.dir, 'r1') }, { env: { TRANSFER_STUDIO_EXTRACT_THREADS: '1' } });
+    const two = await train(p.recipe, { runDir: path.join(p.dir, 'r2') }, { env: { TRANSFER_STUDIO_EXTRACT_THREADS: '2', TRANSFER_STUDIO_EXTRACT_MIN_IMAGES: '8' } });
+    const features = (r: typeof one) => ofType(r.events, 'log').find((l) => /^features:/.test(l.message))!.message;
+    assert.match(features(one), /^features: 54 computed, 0 reused/);
+    assert.match(features(two), /^features: 54 computed, 0 reused/);
+    assert.ok(ofType(two.events, 'log').some((l) => /feature extraction on 2 threads/.test(l.message)));
+    const a = ofType(one.events, 'evaluation')[0]!.report;
+    const b = ofType(two.events, 'evaluation')[0]!.report;
+    assert.deepEqual(b.confusion, a.confusion);
+    assert.ok(Math.abs(b.loss! - a.loss!) < 1e-6, `${a.loss} vs ${b.loss}`);
+  });
+
   it('obeys stop at the next batch, keeps a checkpoint, and resumes from it', async () => {
     const p = project({ training: { epochs: 40, batchSize: 4 }, data: { augment: { flip: true } } });
     const before = snapshotDir(p.model);

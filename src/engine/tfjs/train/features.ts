@@ -48,6 +48,14 @@ export class FeatureStore {
   computed = 0;
   fromDisk = 0;
 
+  get cacheDir(): string | undefined {
+    return this.opts.cacheDir;
+  }
+
+  get key(): string {
+    return this.opts.key;
+  }
+
   constructor(private readonly opts: FeatureStoreOptions) {
     this.size = opts.featureShape.reduce((a, b) => a * b, 1);
     if (opts.cacheDir) {
@@ -110,7 +118,6 @@ export interface ExtractOptions {
 /** Run the frozen base over every example not yet in the store. Returns false when stopped. */
 export async function extractFeatures(base: tf.LayersModel, dataset: Dataset, examples: Example[], store: FeatureStore, opts: ExtractOptions): Promise<boolean> {
   const todo = [...new Map(examples.filter((e) => !store.has(e.file)).map((e) => [e.file, e])).values()];
-  store.fromDisk += examples.length - todo.length;
   const { height, width, channels } = dataset.image;
   const per = height * width * channels;
   for (let i = 0; i < todo.length; i += opts.batchSize) {

@@ -26,6 +26,7 @@ import { defaultCacheDir, extractFeatures, featureBatches, featureCacheKey, Feat
 import { classWeightVector } from './losses';
 import { scoreBatches, trainLoop, type BatchSource, type LoopResult, type Trainee } from './loop';
 import { Progress } from './progress';
+import { extractionThreads, runExtractionThread } from './threads';
 
 export interface RunContext {
   emit(event: WorkerEvent): void;
@@ -169,15 +170,32 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
     const all = [...dataset.train, ...dataset.validation, ...dataset.test];
     const t0 = performance.now();
     let extractionBatches = 0;
-    const complete = await extractFeatures(adapted.base, dataset, all, store, {
-      batchSize: bs,
-      shouldStop: ctx.shouldStop,
-      onBatch: (done, total, sec, n) => {
-        extractionBatches++;
-        progress.batchDone(sec, n);
-        emit({ type: 'progress', phase: 'extract', done, total, message: `features ${done}/${total}` });
-      },
-    });
+    let doneCount = 0;
+    const onBatch = (sec: number, n: number, total: number): void => {
+      extractionBatches++;
+      doneCount += n;
+      progress.batchDone(sec, n);
+      emit({ type: 'progress', phase: 'extract', done: doneCount, total, message: `features ${doneCount}/${total}` });
+    };
+    const todo = [...new Map(all.filter((e) => !store!.has(e.file)).map((e) => [e.file, e])).values()];
+    const threads = extractionThreads(todo.length, recipe, store);
+    let complete: boolean;
+    if (threads > 1) {
+      // both cores: this thread takes the first half, an extraction thread (own TF.js + WASM) the rest
+      const split = Math.ceil(todo.length / threads);
+      const [mine, theirs] = [todo.slice(0, split), todo.slice(split)];
+      log(`feature extraction on ${threads} threads`, 'debug');
+      const thread = runExtractionThread({ recipe: recipe.file!, backend: backend.name, files: theirs.map((e) => e.file), cacheDir: store.cacheDir!, key: store.key, batchSize: bs }, (sec, n) => onBatch(sec, n, todo.length), ctx.shouldStop);
+      const [ownDone, threadDone] = await Promise.all([
+        extractFeatures(adapted.base, dataset, mine, store, { batchSize: bs, shouldStop: ctx.shouldStop, onBatch: (_d, _t, sec, n) => onBatch(sec, n, todo.length) }),
+        thread,
+      ]);
+      complete = ownDone && threadDone;
+      store.computed += complete ? theirs.length : 0;
+    } else {
+      complete = await extractFeatures(adapted.base, dataset, todo, store, { batchSize: bs, shouldStop: ctx.shouldStop, onBatch: (_d, _t, sec, n) => onBatch(sec, n, todo.length) });
+    }
+    store.fromDisk = all.length - todo.length;
     progress.add(-(Math.ceil(all.length / bs) - extractionBatches)); // cached features cost nothing
     log(`features: ${store.computed} computed, ${store.fromDisk} reused from the cache, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     if (!complete) stopped = true;
