@@ -43,6 +43,8 @@ interface Row {
   twisty?: HTMLElement;
   /** The state the row was last decorated with, to touch the DOM only on change. */
   shown: string;
+  checked: boolean;
+  mixed: boolean;
 }
 
 const isInput = (l: LayerSummary): boolean => l.className === 'InputLayer';
@@ -75,6 +77,8 @@ export class LayerTable {
   private readonly collapsed = new Set<string>();
   private filter = '';
   private decor?: LayerDecor;
+  /** The row the cut's marker line is drawn under: the cut row, or the last visible row inside it. */
+  private cutLine?: Row;
 
   constructor(private readonly opts: LayerTableOptions) {
     const design = opts.mode === 'design';
@@ -125,6 +129,7 @@ export class LayerTable {
     walk(summary.layers, 0, -1);
     this.tbody.replaceChildren(frag);
     this.active = 0;
+    this.cutLine = undefined;
     this.applyVisibility();
     this.setActive(this.firstVisible(), false);
     if (this.decor) { const d = this.decor; this.decor = undefined; this.decorate(d); }
@@ -145,7 +150,7 @@ export class LayerTable {
     tr.setAttribute('role', 'row');
     tr.setAttribute('aria-level', String(depth + 1));
     if (container) tr.setAttribute('aria-expanded', 'true');
-    const row: Row = { layer, depth, parent, leaves: leavesOf(layer), tr, shown: '' };
+    const row: Row = { layer, depth, parent, leaves: leavesOf(layer), tr, shown: '', checked: false, mixed: false };
 
     if (design) {
       const td = cell('c-check');
@@ -250,6 +255,8 @@ export class LayerTable {
       cl.toggle('mixed', state === 'mixed');
       cl.toggle('removed', state === 'removed');
       cl.toggle('is-cut', isCut);
+      row.checked = checked;
+      row.mixed = mixed;
       if (row.check) {
         row.check.checked = checked;
         row.check.indeterminate = mixed;
@@ -270,6 +277,28 @@ export class LayerTable {
       const desc = isCut ? 'cut layer, ' : '';
       row.tr.setAttribute('aria-label', `${row.layer.name}, ${row.layer.className}, ${desc}${state === 'plain' ? '' : state === 'removed' ? 'removed by the cut' : state}`);
     }
+    this.updateCutLine();
+  }
+
+  /** The cut is after the cut layer's whole subtree: draw the marker under its last visible row. */
+  private updateCutLine(): void {
+    let target: Row | undefined;
+    const cut = this.decor ? this.byName.get(this.decor.cut) : undefined;
+    if (cut) {
+      const start = Number(cut.tr.dataset.row);
+      target = cut;
+      for (let i = start + 1; i < this.rows.length; i++) {
+        const r = this.rows[i]!;
+        let inside = false;
+        for (let p = r.parent; p >= 0; p = this.rows[p]!.parent) if (p === start) { inside = true; break; }
+        if (!inside) break;
+        if (!r.tr.hidden) target = r;
+      }
+    }
+    if (target === this.cutLine) return;
+    this.cutLine?.tr.classList.remove('cut-line');
+    target?.tr.classList.add('cut-line');
+    this.cutLine = target;
   }
 
   /** Show only rows whose name or class contains `text` (and their parents). */
@@ -311,6 +340,7 @@ export class LayerTable {
       }
     });
     this.empty.hidden = shown > 0 || this.rows.length === 0;
+    this.updateCutLine();
     if (this.rows[this.active]?.tr.hidden) this.setActive(this.firstVisible(), false);
   }
 
@@ -370,16 +400,16 @@ export class LayerTable {
     const row = this.rowOf(e);
     if (!row) return;
     // the recipe decides: show the old state until the new one comes back
-    const wanted = target.checked;
-    target.checked = !wanted;
-    this.opts.onToggle?.(row.layer.name, wanted);
+    target.checked = row.checked;
+    target.indeterminate = row.mixed;
+    this.opts.onToggle?.(row.layer.name, !row.checked);
   }
 
   private onKey(e: KeyboardEvent): void {
     const row = this.rowOf(e);
     if (!row) return;
     const onRow = e.target === row.tr;
-    const visible = this.rows.map((r, i) => i).filter((i) => !this.rows[i]!.tr.hidden);
+    const visible = this.rows.map((_r, i) => i).filter((i) => !this.rows[i]!.tr.hidden);
     const pos = visible.indexOf(this.active);
     const go = (i: number | undefined): void => { if (i !== undefined) { e.preventDefault(); this.setActive(i, true); } };
     switch (e.key) {
