@@ -35,10 +35,11 @@ fs.rmSync(resultFile, { force: true });
 let server;
 let driver;
 let code = 1;
-const cleanup = onExit(() => {
-  driver?.kill('SIGKILL');
-  server?.stop({ keep: code !== 0 });
-  if (code === 0) fs.rmSync(workspace, { recursive: true, force: true });
+const cleanup = onExit((signal) => {
+  driver?.kill('SIGTERM'); // playwright closes its Chromium on SIGTERM
+  const keep = code !== 0 && !signal; // keep the evidence of a failure, not of an interruption
+  server?.stop({ keep });
+  if (!keep) fs.rmSync(workspace, { recursive: true, force: true });
 });
 try {
   server = await startServer({ env: suiteEnv({ resultFile, workspace }) });

@@ -30,10 +30,11 @@ const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-chrome-'));
 let server;
 let ctx;
 let ok = false;
-const cleanup = onExit(() => {
-  server?.stop({ keep: !ok });
+const cleanup = onExit((signal) => {
+  const keep = !ok && !signal; // keep the evidence of a failure, not of an interruption
+  server?.stop({ keep });
   fs.rmSync(udd, { recursive: true, force: true });
-  if (ok) fs.rmSync(workspace, { recursive: true, force: true });
+  if (!keep) fs.rmSync(workspace, { recursive: true, force: true });
 });
 
 /** Screenshot into test-output/screenshots/NAME.png; fails when the image is one flat colour. */

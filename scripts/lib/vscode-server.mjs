@@ -100,13 +100,13 @@ export function reportResult(resultFile, log) {
   return r;
 }
 
-/** Run `cleanup` once when the process ends: normally, on an uncaught error, or on Ctrl-C / kill. */
+/** Run `cleanup(signal?)` once when the process ends: normally, on an uncaught error, or on Ctrl-C / kill. */
 export function onExit(cleanup) {
   let done = false;
-  const once = () => { if (!done) { done = true; cleanup(); } };
-  process.on('exit', once);
+  const once = (signal) => { if (!done) { done = true; cleanup(signal); } };
+  process.on('exit', () => once());
   for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
-    process.on(sig, () => { console.error(`\n${sig}: stopping the VS Code server`); once(); process.exit(code); });
+    process.on(sig, () => { console.error(`\n${sig}: stopping the VS Code server`); once(sig); process.exit(code); });
   }
   return once;
 }
