@@ -214,6 +214,7 @@ export async function openShell(app: 'designer' | 'inspector', o: { theme?: Them
       const out = path.join(ROOT, 'test-output', 'screenshots', `${name}.png`);
       fs.mkdirSync(path.dirname(out), { recursive: true });
       await page.evaluate(() => document.fonts.ready);
+      if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: out, fullPage });
       return out;
     },

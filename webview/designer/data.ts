@@ -1,6 +1,7 @@
 /** Section 4, Task and data: the task, the data folders, preprocessing, augmentation and the dataset report. */
 import type { DatasetReport } from '../../src/core/protocol';
 import type { DesignerState } from '../../src/extension/designer/protocol';
+import { richText } from '../shared/richText';
 import { h } from '../shared/vscodeApi';
 import { DEFAULTS } from './defaults';
 import { getAt, TextControl, type Form } from './fields';
@@ -134,7 +135,7 @@ function datasetReport(form: Form): HTMLElement {
     if (d === shown) return;
     shown = d;
     if (d.status === 'loading') body.replaceChildren(message('info', 'Reading the dataset…', 'loading codicon-modifier-spin'));
-    else if (d.status === 'error') body.replaceChildren(message('error', h('div', {}, h('p', {}, 'The dataset could not be read.'), h('p', { class: 'mono' }, d.error ?? ''))));
+    else if (d.status === 'error') body.replaceChildren(message('error', h('div', {}, h('p', {}, 'The dataset could not be read.'), h('p', {}, richText(d.error ?? '')))));
     else if (d.status === 'ok' && d.report) body.replaceChildren(renderReport(d.report, d.thumbnails ?? {}));
     else body.replaceChildren(h('p', { class: 'muted' }, s.recipe?.data?.train ? 'The dataset has not been read yet.' : 'Set the training data to see its classes, counts and a few images.'));
   });

@@ -159,7 +159,7 @@ export function headSection(form: Form): HTMLElement {
       switch (layer.type) {
         case 'Dense': {
           const isOutput = i === lastDense;
-          num('units', 'Units', { parse: 'integer', placeholder: (st) => (isOutput ? `${outputCount(st) ?? 'labels'} · from labels` : 'required') });
+          num('units', 'Units', { parse: 'integer', placeholder: (st) => (isOutput ? (outputCount(st) !== undefined ? `${outputCount(st)} (labels)` : 'from labels') : 'required') });
           sel('activation', 'Activation', (st) => acts(isOutput ? outputActivation(st.recipe?.task) : 'relu'));
           num('l2', 'L2', { parse: 'number', placeholder: () => 'none' });
           break;
@@ -229,7 +229,8 @@ export function headSection(form: Form): HTMLElement {
     }
     rows.forEach((r, i) => {
       const x = info[i];
-      setText(r.shape, x ? `→ ${formatShape([null, ...x.outputShape])} · ${formatCount(x.trainable + x.nonTrainable)} params` : '');
+      const unsized = !!x && outputCount(s) === undefined && i === head.map((l) => l.type).lastIndexOf('Dense') && (head[i] as { units?: number }).units === undefined;
+      setText(r.shape, !x ? '' : unsized ? '→ sized from the labels' : `→ ${formatShape([null, ...x.outputShape])} · ${formatCount(x.trainable + x.nonTrainable)} params`);
       r.up.disabled = i === 0;
       r.down.disabled = i === rows.length - 1;
       r.remove.disabled = rows.length <= 1;

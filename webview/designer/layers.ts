@@ -14,6 +14,7 @@ import { completeHead, defaultHead } from '../../src/core/recipe/head';
 import type { FreezeRules, HeadLayerSpec } from '../../src/core/recipe/schema';
 import type { DesignerState } from '../../src/extension/designer/protocol';
 import { LayerTable } from '../shared/layerTable';
+import { richText } from '../shared/richText';
 import { h } from '../shared/vscodeApi';
 import { uid, type Form } from './fields';
 import { button, message, section, setText } from './ui';
@@ -205,7 +206,7 @@ export function layersSection(form: Form): { el: HTMLElement; table: LayerTable 
     const ready = s.model.status === 'ok' && !!summary;
     for (const el of [totalsEl, bulk, tableBar, table.element, rule, cutInfo]) el.hidden = !ready;
     placeholder.replaceChildren(...(ready ? [] : [message('info', s.model.status === 'loading' ? 'Loading the model…' : 'The layers appear once the model is loaded.')]));
-    computedError.replaceChildren(...(c?.error ? [message('error', c.error)] : []));
+    computedError.replaceChildren(...(c?.error ? [message('error', richText(c.error))] : []));
     if (!ready || !summary) return;
 
     table.setModel(summary);
@@ -218,7 +219,8 @@ export function layersSection(form: Form): { el: HTMLElement; table: LayerTable 
       setText(sFrozen.value, formatCount(t.frozen));
       setText(sFrozen.sub, t.total ? `${((100 * t.frozen) / t.total).toFixed(1)}% of the adapted model` : '');
       setText(sTotal.value, formatCount(t.total));
-      setText(sTotal.sub, `incl. new head ${formatCount(t.head)}${t.outputsUnknown ? ' + output layer (sized from the labels)' : ''}`);
+      setText(sTotal.sub, `incl. new head ${formatCount(t.head)}${t.outputsUnknown ? ' + output layer' : ''}`);
+      sTotal.sub.title = t.outputsUnknown ? 'The output layer is sized from the dataset\'s labels: its parameters are counted once the dataset is read.' : '';
       const share = t.total ? t.trainable / t.total : 0;
       barFill.style.width = `${(share * 100).toFixed(2)}%`;
       bar.setAttribute('aria-label', `${(share * 100).toFixed(1)}% of the parameters are trainable`);

@@ -98,7 +98,7 @@ function render(s: DesignerState): void {
   const rest = form.update(s);
   setText(title, s.recipe?.name ?? 'Adaptation recipe');
   const summary = s.model.summary;
-  const parts = ['Adaptation recipe'];
+  const parts = s.recipe?.name ? ['Adaptation recipe'] : [];
   if (summary) parts.push(`${summary.name} (${summary.totalParams.toLocaleString('en-US')} params)`);
   if (s.dataset.report) parts.push(`${s.dataset.report.labels.length} ${s.dataset.report.task === 'regression' ? 'targets' : 'classes'}`);
   if (s.recipe?.task) parts.push(s.recipe.task);

@@ -1,6 +1,7 @@
 /** Section 1, Model: the source model (what it is, where it is) and the recipe's name and output. */
 import type { ModelSummary } from '../../src/core/modelSummary';
 import { modelFacts } from '../shared/modelFacts';
+import { richText } from '../shared/richText';
 import { h } from '../shared/vscodeApi';
 import type { Form } from './fields';
 import { button, message, section } from './ui';
@@ -34,7 +35,7 @@ export function modelSection(form: Form): HTMLElement {
     shown = undefined;
     facts.replaceChildren();
     if (m.status === 'loading') status.replaceChildren(message('info', 'Loading the model…', 'loading codicon-modifier-spin'));
-    else if (m.status === 'error') status.replaceChildren(message('error', h('div', {}, h('p', {}, 'The model could not be loaded.'), h('p', { class: 'mono' }, m.error ?? ''))));
+    else if (m.status === 'error') status.replaceChildren(message('error', h('div', {}, h('p', {}, 'The model could not be loaded.'), h('p', {}, richText(m.error ?? '')))));
     else status.replaceChildren(message('info', 'No model yet: set the source model to see its layers.'));
   });
   return sec.el;

@@ -13,6 +13,7 @@ import './inspector.css';
 import { formatCount, leafLayers, type ModelSummary } from '../../src/core/modelSummary';
 import type { InspectorHostMessage, InspectorMessage } from '../../src/extension/inspector/protocol';
 import { LayerTable } from '../shared/layerTable';
+import { richText } from '../shared/richText';
 import { connect, h } from '../shared/vscodeApi';
 import { modelFacts } from '../shared/modelFacts';
 
@@ -49,7 +50,7 @@ filter.addEventListener('input', () => table.setFilter(filter.value));
 function statusView(icon: string, text: string, detail?: string, kind = 'info'): HTMLElement {
   return h('div', { class: `status-view ${kind}`, role: kind === 'error' ? 'alert' : 'status', id: 'status' },
     h('span', { class: `codicon codicon-${icon}`, 'aria-hidden': 'true' }),
-    h('div', {}, h('p', { class: 'status-title' }, text), detail ? h('p', { class: 'status-detail' }, detail) : null));
+    h('div', {}, h('p', { class: 'status-title' }, text), detail ? h('p', { class: 'status-detail' }, richText(detail)) : null));
 }
 
 function render(m: InspectorHostMessage): void {
@@ -66,7 +67,9 @@ function render(m: InspectorHostMessage): void {
     title.textContent = basename(m.file);
     open.disabled = true;
     recipe.disabled = true;
-    body.replaceChildren(statusView('error', 'This model cannot be opened.', m.error ?? 'Unknown error.', 'error'));
+    // the message starts with the file, which the header already shows
+    const error = (m.error ?? 'Unknown error.').replace(`${m.file}: `, '');
+    body.replaceChildren(statusView('error', 'This model cannot be opened.', error.charAt(0).toUpperCase() + error.slice(1), 'error'));
     return;
   }
   open.disabled = false;

@@ -220,8 +220,15 @@ export class LayerTable {
       }
     } else if (!isInput(layer)) {
       const frozen = container ? !layer.layers!.some((l) => l.trainable) : !layer.trainable;
-      status.textContent = frozen ? 'no' : 'yes';
-      if (frozen) tr.classList.add('frozen');
+      if (frozen) {
+        status.append(badge('frozen', 'No', 'codicon-lock'));
+        tr.classList.add('frozen');
+      } else {
+        const yes = document.createElement('span');
+        yes.className = 'trainable-yes codicon codicon-check';
+        yes.title = 'Trainable';
+        status.append(yes, h('span', { class: 'sr-only' }, 'yes'));
+      }
     }
     tr.append(status);
     return row;
