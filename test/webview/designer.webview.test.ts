@@ -371,7 +371,7 @@ describe('designer webview (headless Chromium, fake host)', function () {
     assert.ok(await shell.page.locator('.layer-row[data-layer="conv_pw_13_bn"]').evaluate((el) => el.classList.contains('frozen')));
     assert.equal(await shell.page.locator('.layer-row[data-layer="conv_pw_13"] .trainable-check').isChecked(), true);
     assert.match(await shell.page.locator('#freeze-rule').innerText(), /frozen up to and including conv_pw_11_relu; every BatchNormalization layer is frozen/i);
-    assert.match(await shell.page.locator('#cut-info').innerText(), /Cut at\s+conv_pw_13_relu/);
+    assert.match(await shell.page.locator('#cut-info').innerText(), /Cut at\s*conv_pw_13_relu/);
     // no data yet: the dataset section says what to do
     assert.match(await shell.page.locator('#dataset-report').innerText(), /Set the training data/);
     assert.match(await shell.page.locator('#start-blocked').innerText(), /training data/);
