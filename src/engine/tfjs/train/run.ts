@@ -35,6 +35,12 @@ export interface RunContext {
   cacheDir?: string;
 }
 
+/** Bytes of decoded images (and of cached features) kept in memory; beyond it they stream from disk. */
+function memoryBudget(): number | undefined {
+  const mb = Number(process.env.TRANSFER_STUDIO_MEMORY_BUDGET_MB);
+  return Number.isFinite(mb) && mb > 0 ? mb * 1024 * 1024 : undefined;
+}
+
 export function defaultRunDir(recipe: ResolvedRecipe): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
   return path.join(recipe.dir, '.transfer-studio', 'runs', `${recipe.name}-${stamp}`);
@@ -108,7 +114,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
 
   const dataset = await openDataset({
     train: recipe.data.train, validation: recipe.data.validation, test: recipe.data.test, validationSplit: recipe.data.validationSplit,
-    labels: recipe.data.labels, task: recipe.task, seed: t.seed, maxSkipped: recipe.data.maxSkipped, image,
+    labels: recipe.data.labels, task: recipe.task, seed: t.seed, maxSkipped: recipe.data.maxSkipped, image, memoryBudgetBytes: memoryBudget(),
   }, (line) => log(line));
   if (dataset.train.length === 0) throw new UserError('no training examples left after skipping unreadable files', { file: recipe.data.train });
   const outputs = dataset.labels.length;
@@ -166,7 +172,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
   // Phase 1: the head (base frozen as the recipe says), on cached features when possible
   let store: FeatureStore | undefined;
   if (fastPath) {
-    store = new FeatureStore({ cacheDir: recipe.data.cache === 'memory' ? undefined : ctx.cacheDir ?? defaultCacheDir(), key: featureCacheKey(loaded.sha256, adapted.cut, image, adapted.featureShape), featureShape: adapted.featureShape });
+    store = new FeatureStore({ cacheDir: recipe.data.cache === 'memory' ? undefined : ctx.cacheDir ?? defaultCacheDir(), key: featureCacheKey(loaded.sha256, adapted.cut, image, adapted.featureShape), featureShape: adapted.featureShape, memoryBudgetBytes: memoryBudget() });
     const all = [...dataset.train, ...dataset.validation, ...dataset.test];
     const t0 = performance.now();
     let extractionBatches = 0;
