@@ -1,0 +1,233 @@
+/**
+ * The evaluation, when the run's `evaluation` event arrives: headline numbers, the from-scratch
+ * comparison (and the negative-transfer warning), the confusion matrix as an accessible heatmap
+ * table, per-class (or per-label) scores, the most confident mistakes with thumbnails, and the
+ * try-it box. Regression shows MAE and RMSE instead.
+ */
+import type { EvaluationReport, Prediction } from '../../src/core/protocol';
+import type { DashboardMessage, RunStatus } from '../../src/extension/dashboard/protocol';
+import { h } from '../shared/vscodeApi';
+import { basename, num, pct } from './format';
+import { isNum, type Ev } from './runModel';
+
+export interface PredictionMessage { file: string; thumbnail?: string; result?: Prediction; error?: string }
+
+function icon(name: string): HTMLElement {
+  return h('span', { class: `codicon codicon-${name}`, 'aria-hidden': 'true' });
+}
+
+function macroF1(r: EvaluationReport | undefined): number | undefined {
+  const pc = r?.perClass;
+  if (!pc?.length) return undefined;
+  const f = pc.map((c) => c.f1).filter(isNum);
+  return f.length ? f.reduce((a, b) => a + b, 0) / f.length : undefined;
+}
+
+interface Row { name: string; a: number | undefined; b: number | undefined; fmt: (v: number | undefined) => string; higherIsBetter: boolean; fraction: boolean }
+
+export class EvaluationView {
+  readonly root = h('section', { id: 'evaluation', class: 'hidden', 'aria-labelledby': 'evaluation-title' });
+  private readonly tryResult = h('div', { id: 'try-result', 'aria-live': 'polite' });
+  private readonly tryButton: HTMLElement;
+  private readonly tryNote = h('span', { class: 'muted' });
+  private readonly mistakes = h('div', { class: 'mistakes', id: 'mistakes' });
+  private shown?: Ev<'evaluation'>;
+  private thumbs: Record<string, string> = {};
+
+  constructor(private readonly post: (m: DashboardMessage) => void) {
+    this.tryButton = h('vscode-button', { id: 'try', icon: 'file-media', onclick: () => { if (!this.tryButton.hasAttribute('disabled')) post({ type: 'pickImage' }); } }, 'Try an image…');
+  }
+
+  render(ev: Ev<'evaluation'> | undefined, status: RunStatus | undefined, trusted: boolean, output: string | undefined, thumbnails: Record<string, string>): void {
+    this.updateTry(status, trusted);
+    if (!ev) {
+      this.root.classList.add('hidden');
+      this.shown = undefined;
+      return;
+    }
+    this.root.classList.remove('hidden');
+    const worst = ev.report.worst ?? [];
+    const newThumbs = worst.some((w) => thumbnails[w.file] && !this.thumbs[w.file]);
+    if (ev === this.shown) {
+      if (newThumbs) this.renderMistakes(ev.report, thumbnails);
+      return;
+    }
+    this.shown = ev;
+    const r = ev.report;
+    const b = ev.baseline;
+    const warnings = Array.isArray(ev.warnings) ? ev.warnings : [];
+    const parts: (HTMLElement | null)[] = [
+      h('h2', { id: 'evaluation-title' }, 'Evaluation', h('span', { class: 'muted h-sub' }, `${r.split ?? 'test'} split · ${r.examples ?? '?'} ${r.examples === 1 ? 'example' : 'examples'}`)),
+      ...warnings.map((w) => /negative transfer/i.test(w)
+        ? h('div', { class: 'banner negative-transfer', role: 'alert', id: 'negative-transfer' }, icon('warning'), h('div', { class: 'banner-body' }, h('div', { class: 'banner-title' }, 'Negative transfer'), h('div', {}, w.replace(/^negative transfer:\s*/i, ''))))
+        : h('div', { class: 'banner warning slim' }, icon('warning'), h('span', {}, w))),
+      h('div', { class: 'saved-row' },
+        output ? h('span', { class: 'muted' }, icon('save'), ' Saved to ', h('span', { class: 'mono path' }, output)) : null,
+        h('span', { class: 'grow' }),
+        h('vscode-button', { id: 'reveal-model', icon: 'folder-opened', secondary: true, onclick: () => this.post({ type: 'revealModel' }) }, 'Reveal Model')),
+      this.headline(r, b),
+      b ? this.comparison(r, b) : null,
+    ];
+    if (r.task !== 'regression') {
+      if (r.confusion?.length) parts.push(h('h3', {}, 'Confusion matrix'), this.confusion(r));
+      if (r.perClass?.length) parts.push(h('h3', {}, r.task === 'multi-label' ? 'Per label' : 'Per class'), this.perClass(r, b));
+    }
+    if (worst.length) parts.push(h('h3', {}, 'Most confident mistakes', h('span', { class: 'muted h-sub' }, 'select one to open the image')), this.mistakes);
+    parts.push(h('h3', {}, 'Try it'), h('div', { class: 'try-row' }, this.tryButton, this.tryNote), this.tryResult);
+    this.root.replaceChildren(...parts.filter((p): p is HTMLElement => !!p));
+    this.renderMistakes(r, thumbnails);
+  }
+
+  private updateTry(status: RunStatus | undefined, trusted: boolean): void {
+    const ready = status === 'done' && trusted;
+    if (ready) this.tryButton.removeAttribute('disabled');
+    else this.tryButton.setAttribute('disabled', '');
+    this.tryNote.textContent = !trusted
+      ? 'Predictions need a trusted workspace.'
+      : status === 'done' ? 'Pick an image file; the saved model predicts it in the background.' : 'Available once the model is saved.';
+  }
+
+  private headline(r: EvaluationReport, b: EvaluationReport | undefined): HTMLElement {
+    const cards: [string, string, string?][] = [];
+    if (r.task === 'regression') {
+      cards.push(['MAE', num(r.mae, 4), b ? `from scratch ${num(b.mae, 4)}` : 'mean absolute error'], ['RMSE', num(r.rmse, 4), b ? `from scratch ${num(b.rmse, 4)}` : 'root mean squared error']);
+    } else if (r.task === 'multi-label') {
+      cards.push(['label accuracy', pct(r.accuracy), b ? `from scratch ${pct(b.accuracy)}` : 'over every label, threshold 0.5']);
+      if (isNum(r.exactMatch)) cards.push(['exact match', pct(r.exactMatch), 'all labels right']);
+      const f1 = macroF1(r);
+      if (f1 !== undefined) cards.push(['macro F1', pct(f1), 'mean over labels']);
+    } else {
+      cards.push(['accuracy', pct(r.accuracy), b ? `from scratch ${pct(b.accuracy)}` : undefined]);
+      if (r.topK) cards.push([`top-${r.topK.k} accuracy`, pct(r.topK.accuracy), b?.topK ? `from scratch ${pct(b.topK.accuracy)}` : undefined]);
+      const f1 = macroF1(r);
+      if (f1 !== undefined) cards.push(['macro F1', pct(f1), 'mean over classes']);
+    }
+    cards.push(['loss', num(r.loss, 4), b ? `from scratch ${num(b.loss, 4)}` : undefined]);
+    return h('div', { class: 'stats', id: 'headline' }, ...cards.map(([label, value, sub]) => h('div', { class: 'stat' }, h('div', { class: 'stat-label' }, label), h('div', { class: 'stat-value' }, value), sub ? h('div', { class: 'stat-sub muted' }, sub) : null)));
+  }
+
+  private comparison(r: EvaluationReport, b: EvaluationReport): HTMLElement {
+    const fr = (v: number | undefined): string => pct(v);
+    const nr = (v: number | undefined): string => num(v, 4);
+    const rows: Row[] = r.task === 'regression'
+      ? [
+        { name: 'MAE', a: r.mae, b: b.mae, fmt: nr, higherIsBetter: false, fraction: false },
+        { name: 'RMSE', a: r.rmse, b: b.rmse, fmt: nr, higherIsBetter: false, fraction: false },
+      ]
+      : [
+        { name: r.task === 'multi-label' ? 'label accuracy' : 'accuracy', a: r.accuracy, b: b.accuracy, fmt: fr, higherIsBetter: true, fraction: true },
+        ...(r.topK ? [{ name: `top-${r.topK.k} accuracy`, a: r.topK.accuracy, b: b.topK?.accuracy, fmt: fr, higherIsBetter: true, fraction: true }] : []),
+        ...(macroF1(r) !== undefined ? [{ name: 'macro F1', a: macroF1(r), b: macroF1(b), fmt: fr, higherIsBetter: true, fraction: true }] : []),
+      ];
+    rows.push({ name: 'loss', a: r.loss ?? undefined, b: b.loss ?? undefined, fmt: nr, higherIsBetter: false, fraction: false });
+    const bar = (v: number | undefined, max: number, cls: string): HTMLElement => {
+      const el = h('span', { class: `cmp-bar ${cls}` });
+      el.style.width = `${isNum(v) && max > 0 ? Math.max(0, Math.min(1, v / max)) * 100 : 0}%`;
+      return el;
+    };
+    return h('div', { class: 'comparison' },
+      h('h3', {}, 'Transferred vs from scratch', h('span', { class: 'muted h-sub' }, 'the same network trained from random weights on the same split')),
+      h('div', { class: 'table-scroll' }, h('table', { class: 'data compare', id: 'baseline-comparison' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), h('th', { scope: 'col', class: 'num' }, 'transferred'), h('th', { scope: 'col', class: 'num' }, 'from scratch'), h('th', { scope: 'col', class: 'num' }, 'difference'), h('th', { scope: 'col', class: 'bars-col' }, h('span', { class: 'legend-item' }, h('span', { class: 'swatch transferred' }), 'transferred'), h('span', { class: 'legend-item' }, h('span', { class: 'swatch scratch' }), 'from scratch')))),
+        h('tbody', {}, ...rows.map((row) => {
+          const diff = isNum(row.a) && isNum(row.b) ? row.a - row.b : undefined;
+          const better = diff === undefined || diff === 0 ? '' : (diff > 0) === row.higherIsBetter ? 'better' : 'worse';
+          const max = row.fraction ? 1 : Math.max(row.a ?? 0, row.b ?? 0);
+          const diffText = diff === undefined ? '–' : row.fraction ? `${diff >= 0 ? '+' : '−'}${(Math.abs(diff) * 100).toFixed(1)} pt` : `${diff >= 0 ? '+' : '−'}${Math.abs(diff).toFixed(4)}`;
+          return h('tr', {},
+            h('th', { scope: 'row' }, row.name),
+            h('td', { class: 'num strong' }, row.fmt(row.a)),
+            h('td', { class: 'num' }, row.fmt(row.b)),
+            h('td', { class: `num diff ${better}`, title: better ? `transferred is ${better}` : '' }, diffText),
+            h('td', { class: 'bars-col', 'aria-hidden': 'true' }, h('div', { class: 'cmp' }, bar(row.a, max, 'transferred'), bar(row.b, max, 'scratch'))));
+        })))));
+  }
+
+  private confusion(r: EvaluationReport): HTMLElement {
+    const m = r.confusion ?? [];
+    const labels = r.labels ?? [];
+    const n = Math.max(labels.length, m.length);
+    const label = (i: number): string => labels[i] ?? `#${i}`;
+    const many = n > 6 || labels.some((l) => l.length > 8);
+    const table = h('table', { class: `confusion${many ? ' vertical' : ''}`, id: 'confusion' },
+      h('caption', { class: 'muted' }, 'Rows: true class · columns: predicted class · shade: share of the row (green: right, red: wrong)'));
+    table.append(h('thead', {}, h('tr', {},
+      h('th', { class: 'corner', scope: 'col' }, h('span', { class: 'muted' }, 'true ↓ predicted →')),
+      ...Array.from({ length: n }, (_v, j) => h('th', { class: 'col', scope: 'col', title: label(j) }, h('span', {}, label(j)))),
+      h('th', { class: 'col total', scope: 'col', title: 'recall: right / all of the row' }, h('span', {}, 'recall')))));
+    const body = h('tbody');
+    for (let i = 0; i < m.length; i++) {
+      const row = Array.isArray(m[i]) ? m[i]! : [];
+      const total = row.reduce((a, v) => a + (isNum(v) ? v : 0), 0);
+      const tr = h('tr', {}, h('th', { class: 'rowhead', scope: 'row', title: label(i) }, label(i)));
+      for (let j = 0; j < n; j++) {
+        const v = isNum(row[j]) ? row[j]! : 0;
+        const share = total > 0 ? v / total : 0;
+        const kind = v === 0 ? 'zero' : i === j ? 'right' : 'wrong';
+        const td = h('td', { class: `${kind}${share >= 0.55 ? ' strong' : ''}`, title: `true ${label(i)}, predicted ${label(j)}: ${v} (${pct(share)} of ${label(i)})`, 'aria-label': `true ${label(i)}, predicted ${label(j)}: ${v}` }, String(v));
+        td.style.setProperty('--share', String(share));
+        tr.append(td);
+      }
+      const recall = total > 0 && isNum(row[i]) ? row[i]! / total : undefined;
+      tr.append(h('td', { class: 'total' }, pct(recall, 0)));
+      body.append(tr);
+    }
+    table.append(body);
+    return h('div', { class: 'table-scroll confusion-scroll', tabindex: '0', 'aria-label': 'Confusion matrix (scrollable)' }, table);
+  }
+
+  private perClass(r: EvaluationReport, b: EvaluationReport | undefined): HTMLElement {
+    const pc = r.perClass ?? [];
+    const fbar = (v: number): HTMLElement => {
+      const el = h('span', { class: 'f1-bar' });
+      el.style.width = `${Math.max(0, Math.min(1, v)) * 100}%`;
+      return h('span', { class: 'f1-track', 'aria-hidden': 'true' }, el);
+    };
+    const scratch = new Map((b?.perClass ?? []).map((c) => [c.label, c.f1] as const));
+    return h('div', { class: 'table-scroll', tabindex: '0', 'aria-label': 'Per-class scores (scrollable)' }, h('table', { class: 'data per-class', id: 'per-class' },
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col' }, r.task === 'multi-label' ? 'label' : 'class'),
+        h('th', { class: 'num', scope: 'col' }, 'precision'), h('th', { class: 'num', scope: 'col' }, 'recall'), h('th', { class: 'num', scope: 'col' }, 'F1'), h('th', { scope: 'col' }, ''),
+        h('th', { class: 'num', scope: 'col' }, 'support'),
+        ...(b?.perClass ? [h('th', { class: 'num', scope: 'col' }, 'F1 from scratch')] : []))),
+      h('tbody', {}, ...pc.map((c) => h('tr', { class: isNum(c.f1) && c.f1 < 0.5 ? 'weak' : '' },
+        h('th', { scope: 'row' }, c.label),
+        h('td', { class: 'num' }, pct(c.precision)), h('td', { class: 'num' }, pct(c.recall)), h('td', { class: 'num strong' }, pct(c.f1)), h('td', { class: 'f1-cell' }, fbar(isNum(c.f1) ? c.f1 : 0)),
+        h('td', { class: 'num' }, String(c.support ?? '–')),
+        ...(b?.perClass ? [h('td', { class: 'num muted' }, pct(scratch.get(c.label)))] : []))))));
+  }
+
+  private renderMistakes(r: EvaluationReport, thumbnails: Record<string, string>): void {
+    const worst = r.worst ?? [];
+    this.thumbs = { ...thumbnails };
+    this.mistakes.replaceChildren(...worst.map((w) => {
+      const src = thumbnails[w.file];
+      return h('button', { class: 'mistake', type: 'button', title: w.file, 'aria-label': `${basename(w.file)}: ${w.trueLabel} predicted as ${w.predicted} with ${pct(w.confidence)} confidence. Open the image.`, onclick: () => this.post({ type: 'openFile', file: w.file }) },
+        src ? h('img', { src, alt: '' }) : h('span', { class: 'thumb-placeholder' }, icon('file-media')),
+        h('span', { class: 'mistake-labels' }, h('span', { class: 'true-label' }, w.trueLabel), h('span', { class: 'muted' }, ' → '), h('span', { class: 'predicted-label' }, w.predicted)),
+        h('span', { class: 'muted mistake-confidence' }, `${pct(w.confidence)} sure`));
+    }));
+  }
+
+  /** The result of "Try an image…". */
+  showPrediction(m: PredictionMessage): void {
+    if (m.error) {
+      this.tryResult.replaceChildren(h('div', { class: 'banner error slim', role: 'alert' }, icon('error'), h('span', {}, `${basename(m.file ?? '')}: ${m.error}`)));
+      return;
+    }
+    const top = m.result?.top ?? [];
+    const values = m.result?.values;
+    this.tryResult.replaceChildren(h('div', { class: 'prediction' },
+      m.thumbnail ? h('img', { class: 'try-thumb', src: m.thumbnail, alt: basename(m.file ?? '') }) : h('span', { class: 'try-thumb thumb-placeholder' }, icon('file-media')),
+      h('div', { class: 'prediction-body' },
+        h('div', { class: 'mono path', title: m.file }, basename(m.file ?? '')),
+        top.length
+          ? h('ol', { class: 'topk', 'aria-label': 'Top predictions' }, ...top.map((t, i) => {
+            const bar = h('span', { class: `topk-bar${i === 0 ? ' first' : ''}` });
+            bar.style.width = `${Math.max(0, Math.min(1, t.score)) * 100}%`;
+            return h('li', {}, h('span', { class: 'topk-label' }, t.label), h('span', { class: 'topk-track', 'aria-hidden': 'true' }, bar), h('span', { class: 'topk-score mono' }, pct(t.score)));
+          }))
+          : null,
+        values?.length && !top.length ? h('div', { class: 'mono' }, values.map((v) => num(v, 4)).join(', ')) : null)));
+  }
+}
