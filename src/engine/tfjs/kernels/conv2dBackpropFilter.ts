@@ -1,108 +1,120 @@
 /**
- * Conv2DBackpropFilter for WASM: im2col of the input (written straight into the wasm heap) and the
- * backend's own matrix multiply, dW = colsᵀ · dY. A 1×1, stride-1, unpadded convolution (most of
- * MobileNet's work) needs no im2col: dW = Xᵀ · dY on the tensors as they are.
+ * Conv2DBackpropFilter for WASM, on the backend's XNNPACK matrix multiply. With R = N·OH·OW output
+ * positions and K = FH·FW·C, dW[K, CO] = colsᵀ · dY, where cols[R, K] is the im2col of the input.
+ * Both operands are stored R-major, so one must be transposed; a transposed product would leave
+ * XNNPACK for a scalar loop, so the transposition is done here, on the narrower operand:
+ *   - in general dWᵀ[CO, K] = dYᵀ[CO, R] · cols[R, K] (im2col stays in its natural row order);
+ *   - a 1×1, stride-1, unpadded convolution (most of MobileNet's work) needs no im2col, cols is the
+ *     input: dW[C, CO] = Xᵀ[C, R] · dY[R, CO] when C < CO, else as above with cols = X.
+ * Rows go in chunks that bound the extra memory (im2col can be large); the chunks' products are
+ * summed in float64.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkNHWC, type KernelArgs, type TensorInfo, type WasmBackend } from './wasmBackend';
+import { checkFloat32, checkNHWC, heap, matMul, offsetOf, transpose, type KernelArgs, type Pad, type RoundingMode, type TensorInfo } from './wasmBackend';
 
 interface Attrs {
   strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  pad: Pad;
   dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dimRoundingMode?: RoundingMode;
   filterShape: [number, number, number, number];
 }
 
-/** Floats of im2col per chunk (64 MiB): bigger batches are done in several matmuls and summed. */
-let CHUNK_FLOATS = 16 * 1024 * 1024;
+/** Floats of one chunk's operand (rows × max(K, CO)): 256 Ki floats, 1 MiB. */
+let CHUNK_FLOATS = 256 * 1024;
 
-/** For tests: a small chunk exercises the multi-chunk path on small inputs. */
-export function setIm2colChunkFloats(n: number): number {
+/** For tests: a small chunk exercises the multi-chunk path on small inputs. Returns the old value. */
+export function setChunkFloats(n: number): number {
   const old = CHUNK_FLOATS;
   CHUNK_FLOATS = n;
   return old;
 }
 
-type MatMul = (args: { inputs: { a: TensorInfo; b: TensorInfo }; backend: WasmBackend; attrs: { transposeA: boolean; transposeB: boolean } }) => TensorInfo;
-
-function matMul(): MatMul {
-  return tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc as unknown as MatMul;
+/** Output rows (runs of OW positions) per chunk. */
+export function rowsPerChunk(outWidth: number, widest: number): number {
+  return Math.max(1, Math.floor(CHUNK_FLOATS / Math.max(1, outWidth * widest)));
 }
 
 export function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs<Attrs>): TensorInfo {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   checkNHWC('Conv2DBackpropFilter', attrs.dataFormat);
+  checkFloat32('Conv2DBackpropFilter', x, dy);
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW, dilationHeight: DH, dilationWidth: DW } = info;
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const K = FH * FW * C;
-  const bmm = matMul();
+  const pointwise = FH === 1 && FW === 1 && SH === 1 && SW === 1 && top === 0 && left === 0 && OH === H && OW === W;
 
-  if (FH === 1 && FW === 1 && SH === 1 && SW === 1 && top === 0 && left === 0 && OH === H && OW === W) {
-    const out = bmm({ inputs: { a: { dataId: x.dataId, shape: [1, N * H * W, C], dtype: 'float32' }, b: { dataId: dy.dataId, shape: [1, N * OH * OW, CO], dtype: 'float32' } }, backend, attrs: { transposeA: true, transposeB: false } });
-    out.shape = [FH, FW, C, CO];
-    return out;
-  }
-
-  const perExample = OH * OW * K;
-  const examplesPerChunk = Math.max(1, Math.floor(CHUNK_FLOATS / Math.max(1, perExample)));
-  const single = examplesPerChunk >= N;
-  const acc = single ? undefined : new Float32Array(K * CO);
-  let result: TensorInfo | undefined;
-  for (let n0 = 0; n0 < N; n0 += examplesPerChunk) {
-    const n1 = Math.min(N, n0 + examplesPerChunk);
-    const rows = (n1 - n0) * OH * OW;
-    const cols = backend.makeOutput([1, rows, K], 'float32');
-    let dyChunk: TensorInfo = { dataId: dy.dataId, shape: [1, rows, CO], dtype: 'float32' };
-    let ownDy = false;
-    if (!single) {
-      dyChunk = backend.makeOutput([1, rows, CO], 'float32');
-      ownDy = true;
+  // transposeX: A = Xᵀ, B = dY, the product is dW; else A = dYᵀ, B = cols, the product is dWᵀ
+  const transposeX = pointwise && C < CO;
+  const acc = new Float64Array(CO * K);
+  const rowsTotal = N * OH; // output rows, each OW positions
+  const step = rowsPerChunk(OW, Math.max(K, CO));
+  for (let g0 = 0; g0 < rowsTotal; g0 += step) {
+    const g1 = Math.min(rowsTotal, g0 + step);
+    const R = (g1 - g0) * OW;
+    const a = backend.makeOutput(transposeX ? [C, R] : [CO, R], 'float32');
+    const b = backend.makeOutput(transposeX ? [R, CO] : [R, K], 'float32'); // fresh: XNNPACK caches its packing on b
+    const h = heap(backend); // after the allocations
+    const xAt = offsetOf(backend, x) + g0 * OW * C;
+    const dyAt = offsetOf(backend, dy) + g0 * OW * CO;
+    const aAt = offsetOf(backend, a);
+    const bAt = offsetOf(backend, b);
+    if (transposeX) {
+      transpose(h, xAt, h, aAt, R, C);
+      h.copyWithin(bAt, dyAt, dyAt + R * CO);
+    } else {
+      transpose(h, dyAt, h, aAt, R, CO);
+      if (pointwise) h.copyWithin(bAt, xAt, xAt + R * C);
+      else im2colRows(h, offsetOf(backend, x), bAt, g0, g1, info);
     }
-    // views after every allocation (a growing heap detaches older views)
-    const colsV = backend.typedArrayFromHeap(cols);
-    const xV = backend.typedArrayFromHeap(x);
-    if (ownDy) backend.typedArrayFromHeap(dyChunk).set(backend.typedArrayFromHeap(dy).subarray(n0 * OH * OW * CO, n1 * OH * OW * CO));
-    let p = 0;
-    for (let n = n0; n < n1; n++) {
-      for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0; ow < OW; ow++) {
-          for (let kh = 0; kh < FH; kh++) {
-            const ih = oh * SH + kh * DH - top;
-            if (ih < 0 || ih >= H) {
-              colsV.fill(0, p, p + FW * C);
-              p += FW * C;
-              continue;
-            }
-            for (let kw = 0; kw < FW; kw++) {
-              const iw = ow * SW + kw * DW - left;
-              if (iw < 0 || iw >= W) {
-                colsV.fill(0, p, p + C);
-              } else {
-                const s = ((n * H + ih) * W + iw) * C;
-                if (C >= 16) colsV.set(xV.subarray(s, s + C), p);
-                else for (let c = 0; c < C; c++) colsV[p + c] = xV[s + c]!;
-              }
-              p += C;
-            }
-          }
+    const out = transposeX ? matMul(backend, a, b, C, R, CO) : matMul(backend, a, b, CO, R, K);
+    backend.disposeData(a.dataId);
+    backend.disposeData(b.dataId);
+    const v = backend.typedArrayFromHeap(out);
+    for (let i = 0; i < v.length; i++) acc[i]! += v[i]!;
+    backend.disposeData(out.dataId);
+  }
+  const result = backend.makeOutput([FH, FW, C, CO], 'float32');
+  const dW = backend.typedArrayFromHeap(result);
+  if (transposeX) dW.set(acc);
+  else transpose(acc, 0, dW, 0, CO, K);
+  return result;
+}
+
+/** im2col of output rows [g0, g1) (g = n·OH + oh) into h[colsAt…]: one row of K values per output position. */
+function im2colRows(h: Float32Array, xAt: number, colsAt: number, g0: number, g1: number, info: tf.backend_util.Conv2DInfo): void {
+  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const rowLen = FW * C;
+  let p = colsAt;
+  for (let g = g0; g < g1; g++) {
+    const n = Math.floor(g / OH);
+    const oh = g - n * OH;
+    const xImage = xAt + n * H * W * C;
+    for (let ow = 0; ow < OW; ow++) {
+      const iw0 = ow * SW - left;
+      // filter columns whose input column is inside the image
+      const kw0 = Math.max(0, -iw0);
+      const kw1 = Math.min(FW, W - iw0);
+      for (let kh = 0; kh < FH; kh++) {
+        const ih = oh * SH + kh - top;
+        if (ih < 0 || ih >= H || kw1 <= kw0) {
+          h.fill(0, p, p + rowLen);
+        } else {
+          if (kw0 > 0) h.fill(0, p, p + kw0 * C);
+          // adjacent filter columns read adjacent input columns: one contiguous run
+          const s = xImage + (ih * W + iw0 + kw0) * C;
+          const d = p + kw0 * C;
+          const run = (kw1 - kw0) * C;
+          if (run >= 64) h.copyWithin(d, s, s + run);
+          else for (let i = 0; i < run; i++) h[d + i] = h[s + i]!;
+          if (kw1 < FW) h.fill(0, p + kw1 * C, p + rowLen);
         }
+        p += rowLen;
       }
     }
-    const out = bmm({ inputs: { a: cols, b: dyChunk }, backend, attrs: { transposeA: true, transposeB: false } });
-    backend.disposeData(cols.dataId);
-    if (ownDy) backend.disposeData(dyChunk.dataId);
-    if (single) {
-      result = out;
-    } else {
-      const v = backend.typedArrayFromHeap(out);
-      for (let i = 0; i < v.length; i++) acc![i]! += v[i]!;
-      backend.disposeData(out.dataId);
-    }
   }
-  if (!result) result = backend.makeOutput([FH, FW, C, CO], 'float32', undefined, acc);
-  result.shape = [FH, FW, C, CO];
-  return result;
 }
