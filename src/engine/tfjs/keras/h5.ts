@@ -22,6 +22,16 @@ async function h5wasm(): Promise<H5Module> {
   return h5;
 }
 
+/** One readable line from an HDF5 error stack: its innermost reason ("truncated file: …"). */
+export function hdf5Reason(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const cut = /truncated file: eof = (\d+).*stored_eof = (\d+)/.exec(msg);
+  if (cut) return `the file is truncated (${Number(cut[1]).toLocaleString('en-US')} of ${Number(cut[2]).toLocaleString('en-US')} bytes)`;
+  const reasons = [...msg.matchAll(/#\d+:.* in \w+\(\): (.+)/g)].map((m) => m[1]!.trim());
+  const reason = reasons.at(-1) ?? msg.split('\n').find((l) => l.trim() && !/^HDF5-DIAG/.test(l))?.trim() ?? 'unknown error';
+  return `${reason} (truncated or corrupt?)`;
+}
+
 /** Open an HDF5 file read-only; `bytes` (e.g. from a zip) go through a temporary file. */
 export async function openH5<T>(file: string, use: (f: H5File, module: H5Module) => T | Promise<T>, bytes?: Uint8Array): Promise<T> {
   const m = await h5wasm();
@@ -37,14 +47,14 @@ export async function openH5<T>(file: string, use: (f: H5File, module: H5Module)
     f = new m.File(target, 'r');
   } catch (e) {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-    throw new UserError(`cannot read the HDF5 file (truncated or corrupt?): ${(e as Error).message.split('\n')[0]}`, { file });
+    throw new UserError(`cannot read the HDF5 file: ${hdf5Reason(e)}`, { file, hint: 'copy the file again; it may have been cut short' });
   }
   try {
     return await use(f, m);
   } catch (e) {
     if (e instanceof UserError) throw e;
     // the file opened but its contents could not be read: cut short or damaged
-    throw new UserError(`cannot read the HDF5 file (truncated or corrupt?): ${String((e as Error).message ?? e).split('\n').find((l) => l.trim()) ?? ''}`.trim(), { file });
+    throw new UserError(`cannot read the HDF5 file: ${hdf5Reason(e)}`, { file, hint: 'copy the file again; it may have been cut short' });
   } finally {
     try { f.close(); } catch { /* already closed */ }
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { strFromU8, unzipSync } from 'fflate';
 import { UserError } from '../../../core/errors';
 import { translateTfjsError } from '../io/tfjsErrors';
 import { toTfjsTopology } from './config';
-import { attrString, openH5 } from './h5';
+import { attrString, attrStrings, openH5 } from './h5';
 import { assignWeights, readKeras2Weights, readKeras3Weights, type WeightStore } from './weights';
 
 export interface KerasImport {
@@ -20,9 +20,17 @@ async function build(topology: Record<string, unknown>, weights: WeightStore, fi
   try {
     model = await tf.models.modelFromJSON({ modelTopology: topology } as never);
   } catch (e) {
-    throw translateTfjsError(e, file);
+    const err = translateTfjsError(e, file);
+    if (err instanceof UserError) throw err;
+    // the converted config is still something TF.js cannot build: say so rather than crash
+    throw new UserError(`TF.js cannot build this model: ${(e as Error).message?.split('\n')[0] ?? String(e)}`, { file, hint: 'report the model with its config so the importer can map it' });
   }
-  assignWeights(model, weights, file);
+  try {
+    assignWeights(model, weights, file);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   return model;
 }
 
@@ -30,6 +38,9 @@ async function loadH5(file: string): Promise<KerasImport> {
   const { topology, weights, producer } = await openH5(file, (f) => {
     const config = attrString(f, 'model_config');
     if (!config) {
+      const keys = f.keys();
+      const weightsOnly = attrStrings(f, 'layer_names').length > 0 || keys.includes('model_weights') || keys.includes('layers');
+      if (!weightsOnly) throw new UserError('this HDF5 file is not a Keras model: it has no "model_config" attribute and no layer weights', { file });
       throw new UserError('this HDF5 file has weights but no architecture ("model_config" is missing)', {
         file,
         hint: 'it was saved with save_weights(); save the whole model with model.save("model.h5") or model.save("model.keras")',

@@ -56,45 +56,55 @@ export function readKeras2Weights(f: H5File, file: string): WeightStore {
 
 export function readKeras3Weights(f: H5File, file: string): WeightStore {
   const store: WeightStore = new Map();
-  const walk = (g: H5Group, prefix: string): void => {
+  const ambiguous = new Set<string>();
+  const walk = (g: H5Group, prefix: string, layerPath: string): void => {
     for (const name of g.keys()) {
       const child = g.get(name);
       if (!isGroup(child)) continue;
       const keys = child.keys();
+      const key = layerPath ? `${layerPath}/${name}` : name;
       if (keys.includes('vars')) {
         const vars = child.get('vars') as H5Group;
-        for (const k of vars.keys().sort((a, b) => Number(a) - Number(b))) push(store, name, read(vars.get(k) as H5Dataset, `${prefix}${name}/vars/${k}`));
+        const list = vars.keys().sort((a, b) => Number(a) - Number(b)).map((k) => read(vars.get(k) as H5Dataset, `${prefix}${name}/vars/${k}`));
+        if (list.length > 0) {
+          store.set(key, list);
+          // inner layers of nested models are found by their own name too, unless two share it
+          if (key !== name) {
+            if (store.has(name) || ambiguous.has(name)) { ambiguous.add(name); store.delete(name); } else store.set(name, list);
+          }
+        }
       }
-      if (keys.includes('layers')) walk(child.get('layers') as H5Group, `${prefix}${name}/layers/`);
+      if (keys.includes('layers')) walk(child.get('layers') as H5Group, `${prefix}${name}/layers/`, key);
     }
   };
   if (!f.keys().includes('layers')) throw new UserError('model.weights.h5 has no "layers" group: not Keras 3 weights', { file });
-  walk(f.get('layers') as H5Group, 'layers/');
+  walk(f.get('layers') as H5Group, 'layers/', '');
   return store;
 }
 
-function leavesWithWeights(model: tf.LayersModel): tf.layers.Layer[] {
-  const out: tf.layers.Layer[] = [];
+/** Layers that hold weights, with their path through nested models ("base/conv1"). */
+function leavesWithWeights(model: tf.LayersModel, prefix = ''): { layer: tf.layers.Layer; path: string }[] {
+  const out: { layer: tf.layers.Layer; path: string }[] = [];
   for (const l of model.layers) {
-    if (l instanceof tf.LayersModel) out.push(...leavesWithWeights(l));
-    else if (l.weights.length > 0) out.push(l);
+    if (l instanceof tf.LayersModel) out.push(...leavesWithWeights(l, `${prefix}${l.name}/`));
+    else if (l.weights.length > 0) out.push({ layer: l, path: `${prefix}${l.name}` });
   }
   return out;
 }
 
 /** Set every layer's weights from the store, checking counts and shapes. */
 export function assignWeights(model: tf.LayersModel, store: WeightStore, file: string): void {
-  for (const layer of leavesWithWeights(model)) {
-    const stored = store.get(layer.name);
-    if (!stored) throw new UserError(`the file has no weights for layer "${layer.name}"`, { file });
+  for (const { layer, path } of leavesWithWeights(model)) {
+    const stored = store.get(path) ?? store.get(layer.name);
+    if (!stored) throw new UserError(`the file has no weights for layer "${path}"`, { file });
     const expected = layer.weights;
     if (stored.length !== expected.length) {
-      throw new UserError(`layer "${layer.name}": the file holds ${stored.length} weights, the architecture needs ${expected.length}`, { file });
+      throw new UserError(`layer "${path}": the file holds ${stored.length} weights, the architecture needs ${expected.length}`, { file });
     }
     const tensors = stored.map((w, i) => {
       const shape = expected[i]!.shape as number[];
       if (w.shape.join(',') !== shape.join(',')) {
-        throw new UserError(`layer "${layer.name}" weight ${i} (${w.name}): shape [${w.shape.join(', ')}] in the file, [${shape.join(', ')}] in the architecture`, { file });
+        throw new UserError(`layer "${path}" weight ${i} (${w.name}): shape [${w.shape.join(', ')}] in the file, [${shape.join(', ')}] in the architecture`, { file });
       }
       return tf.tensor(w.values, shape);
     });

@@ -6,5 +6,14 @@ export interface KerasLayer {
   inbound_nodes?: unknown;
 }
 
-/** Rewrites one layer's config into the form TF.js deserializes; throws for layers it cannot build. */
-export type LayerFixer = (layer: KerasLayer, ctx: { file: string }) => KerasLayer;
+export interface FixContext {
+  /** The model file, for errors. */
+  file: string;
+}
+
+/**
+ * Rewrites one layer's config into the form TF.js deserializes; throws a UserError for layers it
+ * cannot build. `null` means the layer does nothing at inference (random augmentation) and is
+ * taken out of the graph, its consumers reading its input instead.
+ */
+export type LayerFixer = (layer: KerasLayer, ctx: FixContext) => KerasLayer | null;
