@@ -519,6 +519,7 @@ describe('Keras import: config mapping to what TF.js accepts', () => {
     const conv = converted({ class_name: 'Conv2D', config: { name: 'c', filters: 2, kernel_size: [1, 1], groups: 1, activity_regularizer: { class_name: 'L1', config: { l1: 0.1 } }, kernel_initializer: { class_name: 'STFTInitializer', config: {} } } });
     assert.ok(!('groups' in conv) && !('activity_regularizer' in conv) && !('kernel_initializer' in conv), JSON.stringify(conv));
     assert.equal(converted({ class_name: 'Rescaling', config: { name: 'r', scale: [0.5], offset: 0 } }).scale, 0.5);
+    assert.deepEqual(converted({ class_name: 'Rescaling', config: { name: 'r', scale: [1, 2, 3], offset: 0 } }).scale, [1, 2, 3]);
     assert.equal(converted({ class_name: 'Dense', config: { name: 'd', units: 2, dtype: { class_name: 'DTypePolicy', config: { name: 'mixed_float16' } } } }).dtype, 'float32');
   });
 

@@ -152,7 +152,11 @@ function convertSequential(rawLayers: Json[], file: string): { layers: (KerasLay
       if (l.class_name === 'InputLayer') config.batch_input_shape = pendingShape;
       else layers.push({ class_name: 'InputLayer', config: { name: `${String(config.name)}_input`, batch_input_shape: pendingShape, dtype: 'float32' } });
     }
-    if (layers.length > 0 && l.class_name !== 'InputLayer') delete config.batch_input_shape;
+    if (layers.length > 0 && l.class_name !== 'InputLayer' && !Array.isArray(config)) {
+      delete config.batch_input_shape;
+      delete config.input_shape;
+      if (l.class_name !== 'Embedding') delete config.input_dim; // Keras 1 Dense(input_dim=…); Embedding's is its vocabulary
+    }
     layers.push(l);
   }
   // Keras lists no InputLayer in a Sequential model (Keras 3 saves one): its shape goes on the first layer, as in TF.js

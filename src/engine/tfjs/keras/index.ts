@@ -87,13 +87,18 @@ async function loadKeras3(file: string): Promise<KerasImport> {
   return { model: await build(topology, weights, file), format: 'keras-v3', producer };
 }
 
+/** Open a Keras .h5/.hdf5 (HDF5) or .keras (zip) file, told apart by their first bytes. */
 export async function loadKerasModel(file: string): Promise<KerasImport> {
   const head = Buffer.alloc(4);
-  const fd = fs.openSync(file, 'r');
   try {
-    fs.readSync(fd, head, 0, 4, 0);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(fd, head, 0, 4, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    throw new UserError(`cannot read the model file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
   }
   return head[0] === 0x50 && head[1] === 0x4b ? loadKeras3(file) : loadH5(file);
 }
