@@ -102,6 +102,10 @@ export class Header {
     this.track.className = `progress-track ${status}`;
     this.percent.textContent = pctText;
     const pos = model.position();
+    // a run that failed before training has no progress to show
+    const nothing = status === 'failed' && !pos && fraction === 0;
+    this.track.classList.toggle('hidden', nothing);
+    this.percent.classList.toggle('hidden', nothing);
     const bits: string[] = [];
     if (pos) {
       if (pos.phase === 'baseline') bits.push(`From scratch · epoch ${pos.epoch}/${pos.epochs || '?'}`);
@@ -184,7 +188,7 @@ export class Header {
       ['loss', num(lossNow, 4), last && isNum(last.logs.val_loss) ? `validation ${num(last.logs.val_loss, 4)}` : undefined],
       [`validation ${metricTitle(metric)}`, fmtMetric(metric, metric ? last?.logs[`val_${metric}`] : undefined), last && metric ? `train ${fmtMetric(metric, last.logs[metric])}` : undefined],
       [`best validation ${metricTitle(metric)}`, best ? fmtMetric(metric, best.value) : '–', best ? `${phaseLabel(best.row.phase)} epoch ${best.row.epoch}` : undefined],
-      ['images / s', fmtRateOfImages(model.imagesPerSec), model.started ? model.started.backend.name : undefined],
+      ['images / s', fmtRateOfImages(model.imagesPerSec), model.lastBatch ? `last: ${phaseLabel(model.lastBatch.phase)}` : undefined],
     ];
     this.stats.replaceChildren(...cards.map(([label, value, sub]) => h('div', { class: 'stat' }, h('div', { class: 'stat-label' }, label), h('div', { class: 'stat-value' }, value), sub ? h('div', { class: 'stat-sub muted' }, sub) : null)));
   }

@@ -44,7 +44,7 @@ const log = new LogView();
 
 const chartBox = (id: string, title: string, cls = '', tools: HTMLElement[] = []): { box: HTMLElement; plot: HTMLElement; title: HTMLElement } => {
   const t = h('h3', { class: 'chart-title' }, title);
-  const plot = h('div', { class: 'chart-plot', id: `chart-${id}`, role: 'img', 'aria-label': title });
+  const plot = h('div', { class: 'chart-plot', id: `chart-${id}`, role: 'group', 'aria-label': title });
   return { box: h('div', { class: `chart-card ${cls}` }, h('div', { class: 'chart-head' }, t, ...tools), plot, h('div', { class: 'chart-empty muted' }, 'Waiting for the first batch…')), plot, title: t };
 };
 let logScale = false;
