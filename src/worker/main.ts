@@ -67,6 +67,8 @@ process.on('message', (raw) => {
 // a disconnected parent (the editor closed, the CLI was killed) leaves no orphan behind
 process.on('disconnect', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(143));
+// Ctrl-C in a terminal reaches the whole process group: the CLI turns it into a graceful `stop`
+process.on('SIGINT', () => undefined);
 process.on('uncaughtException', (e) => {
   send({ type: 'error', error: toErrorInfo(e) });
   process.exit(70);

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../../core/errors';
+import { toErrorInfo, UserError } from '../../../core/errors';
 import { headline, transferWarnings } from '../../../core/metrics';
 import type { EvaluationReport, TrainOverrides, WorkerEvent } from '../../../core/protocol';
 import type { ResolvedRecipe } from '../../../core/recipe/resolve';
@@ -90,6 +90,12 @@ export async function runTraining(recipeFile: string, overrides: TrainOverrides,
     status = result.stopped ? 'stopped' : 'done';
     summary = result.summary;
     emit({ type: 'done', output: result.output, stopped: result.stopped, durationMs: performance.now() - started });
+  } catch (e) {
+    // the event log keeps the error too, so a failed run reopened later still says why
+    const error = toErrorInfo(e);
+    fs.appendFileSync(logFile, JSON.stringify({ t: Date.now(), type: 'error', error }) + '\n');
+    summary = { error: error.message };
+    throw e;
   } finally {
     const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as Record<string, unknown>;
     writeFileAtomic(path.join(runDir, 'run.json'), JSON.stringify({ ...run, ...summary, status, endedAt: new Date().toISOString(), durationMs: Math.round(performance.now() - started) }, null, 2));
