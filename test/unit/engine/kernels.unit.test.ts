@@ -196,6 +196,19 @@ describe('WASM gradient kernels equal the pure-JS backend\'s', () => {
       }
     }
 
+    it('the replaced Conv2DBackpropInput also serves conv2dTranspose (forward and gradients)', async () => {
+      const [xs, fs] = [rand([2, 5, 6, 4], 19), rand([3, 3, 7, 4], 20)];
+      const dys = rand([2, 10, 12, 7], 21);
+      const outs = (): tf.Tensor[] => {
+        const x = tf.tensor4d(xs, [2, 5, 6, 4]);
+        const f = tf.tensor4d(fs, [3, 3, 7, 4]);
+        const y = tf.conv2dTranspose(x, f, [2, 10, 12, 7], 2, 'same');
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [2, 10, 12, 7], 2, 'same'), tf.tensor4d(dys, [2, 10, 12, 7]))))([x, f]);
+        return [y, ...g];
+      };
+      assertClose(await on('wasm', outs), await on('cpu', outs), ['y', 'dx', 'dW']);
+    });
+
     it('NCHW is refused with a clear message', () => {
       const x = tf.zeros([1, 3, 5, 5]);
       const dy = tf.zeros([1, 4, 5, 5]);

@@ -1,10 +1,13 @@
 /**
- * DepthwiseConv2dNative backprops for WASM (filter and input): a depthwise convolution does
- * FH·FW multiply-adds per output value, too little for a matrix multiply to pay, so these are
- * direct loops over the wasm heap. Index math is hoisted out of the channel loop: for each filter
- * tap the valid output columns are computed once, so the inner loops run over contiguous channels
- * with no bounds checks. Strides, dilations, every padding form and channel multipliers > 1 are
- * handled (TF.js's own gradients ask for no dilation, but the kernels' attributes allow it).
+ * DepthwiseConv2dNative backprops for WASM.
+ *   - dx is itself a depthwise convolution (of dy, with the filter turned 180°), which the backend
+ *     runs on XNNPACK; strided convolutions first spread dy out with zeros. Channel multipliers
+ *     > 1 (dx sums over them) and explicit pads wider than the filter use the loops below.
+ *   - dW does FH·FW multiply-adds per output value with no matrix product to hand it to: direct
+ *     loops over the wasm heap, one channel and filter tap at a time down a row, the sum in a
+ *     register, index math hoisted (each tap's valid output columns are computed once).
+ * Strides, dilations, every padding form, dimRoundingMode and channel multipliers are handled
+ * (TF.js's own gradients ask for no dilation, but the kernels' attributes allow it).
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkFloat32, heap, offsetOf, type KernelArgs, type Pad, type RoundingMode, type TensorInfo, type WasmBackend } from './wasmBackend';
@@ -79,8 +82,9 @@ export function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs<Co
   return (USE_XNNPACK && backpropInputAsConvolution(info, dy, filter, backend)) || backpropInputLoops(info, dy, filter, backend);
 }
 
-/** For tests: whether dx may go through the forward convolution (else the loops). Returns the old value. */
 let USE_XNNPACK = true;
+
+/** For tests: whether dx may go through the forward convolution (else the loops). Returns the old value. */
 export function setDepthwiseInputViaConvolution(on: boolean): boolean {
   const old = USE_XNNPACK;
   USE_XNNPACK = on;
