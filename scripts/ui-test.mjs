@@ -2,8 +2,10 @@
 // `npm run test:ui`: drives the real VS Code workbench as a person would (Chromium through
 // playwright-core), with Transfer Studio loaded from this checkout and a fresh copy of
 // test/fixtures/workspace open. Screenshots go to test-output/screenshots/.
-// Skeleton for now: workbench visible with the workspace → F1 → "Transfer Studio: Show Log" → the
-// log says the extension activated; one screenshot per step, each checked not to be blank.
+// The journey: workbench → F1 "Transfer Studio: Open Model…" (types the path into VS Code's file
+// picker) → the layer tree → expand and untick a layer (the recipe is created) → F1 "Open Designer"
+// → type the training data folder → the dataset report → F1 "Start Training" → the dashboard
+// streams the run to its evaluation. One screenshot per step, each checked not to be blank.
 // Env: PORT (default 8082), HEADED=1 (show the browser; needs a display).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -23,6 +25,9 @@ try {
   process.exit(1);
 }
 const workspace = makeWorkspace();
+// what a user would have: a pre-trained model and a small labelled dataset
+fs.cpSync(path.join(root, 'examples', 'tm-image-nail-biting'), path.join(workspace, 'models', 'teachable-machine'), { recursive: true });
+fs.cpSync(path.join(root, 'examples', 'fashion-mini'), path.join(workspace, 'fashion'), { recursive: true });
 fs.rmSync(shotsDir, { recursive: true, force: true });
 fs.mkdirSync(shotsDir, { recursive: true });
 const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-chrome-'));
@@ -82,6 +87,75 @@ try {
   await page.locator('.part.panel .monaco-editor', { hasText: 'Transfer Studio activated' }).first().waitFor({ timeout: 30_000 });
   stamp('"Transfer Studio: Show Log" shows the log with the activation line');
   await shot(page, '02-show-log');
+  await page.keyboard.press('Control+J'); // hide the panel again
+
+  // F1 → Open Model…: VS Code's own file picker; type the model's path and accept it
+  const modelPath = path.join(workspace, 'models', 'teachable-machine', 'model.json');
+  await runCommand(page, 'Transfer Studio: Open Model...').catch(() => runCommand(page, 'Transfer Studio: Open Model…'));
+  const picker = page.locator('.quick-input-widget input');
+  await picker.waitFor({ timeout: 10_000 });
+  await picker.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(modelPath, { delay: 5 });
+  await page.waitForTimeout(800);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(1500);
+  if (await picker.isVisible()) await page.locator('.quick-input-widget').getByText('Open Model', { exact: true }).last().click();
+  const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Model/i }) });
+  const row = (name) => page.locator('.monaco-list-row', { hasText: name }).first();
+  await row('sequential_1').waitFor({ timeout: 60_000 });
+  stamp('the Model view shows the layers');
+  // expand the nested MobileNet to show its layers
+  await row('sequential_1').click();
+  await page.keyboard.press('ArrowRight');
+  await row('model1').waitFor({ timeout: 10_000 });
+  await row('model1').click();
+  await page.keyboard.press('ArrowRight');
+  await row('Conv1').waitFor({ timeout: 10_000 });
+  // a wider side bar, as a person would drag it, so the shapes and parameter counts show
+  const sash = page.locator('.monaco-sash.vertical').first();
+  const box = await sash.boundingBox();
+  if (box) { await page.mouse.move(box.x + box.width / 2, box.y + 200); await page.mouse.down(); await page.mouse.move(640, box.y + 200, { steps: 8 }); await page.mouse.up(); }
+  await shot(page, '03-model-tree');
+
+  // tick a layer: the checkbox is "trainable" (the base starts frozen); the first change creates the recipe
+  const checkbox = row('Conv1').locator('.custom-view-tree-node-item-checkbox, input[type=checkbox], .monaco-checkbox').first();
+  await checkbox.click();
+  await page.locator('.monaco-list-row', { hasText: 'teachable-machine.adapt.json' }).first().waitFor({ timeout: 20_000 }).catch(() => undefined);
+  await page.waitForFunction(() => true);
+  const recipeFile = path.join(workspace, 'teachable-machine.adapt.json');
+  for (let i = 0; i < 100 && !fs.existsSync(recipeFile); i++) await page.waitForTimeout(200);
+  if (!fs.existsSync(recipeFile)) throw new Error('ticking a layer did not create the recipe');
+  stamp('the checkbox created teachable-machine.adapt.json');
+  void tree;
+
+  // the designer: the recipe as a form; give it the training data
+  await runCommand(page, 'Transfer Studio: Open Designer');
+  const designer = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+  const trainField = designer.locator('.setting[data-path="/data/train"] vscode-textfield');
+  await trainField.waitFor({ timeout: 60_000 });
+  await trainField.click();
+  await page.keyboard.type('./fashion/train');
+  await page.keyboard.press('Enter');
+  await designer.locator('#dataset-report').waitFor({ timeout: 60_000 });
+  await designer.locator('#dataset-report img').first().waitFor({ timeout: 60_000 });
+  stamp('the designer shows the dataset report with thumbnails');
+  await page.keyboard.press('Control+S');
+  await shot(page, '04-designer');
+
+  // F1 → Start Training: the dashboard opens beside and streams the run
+  await runCommand(page, 'Transfer Studio: Start Training');
+  const dashboard = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+  await dashboard.locator('text=/epoch \\d+/').first().waitFor({ timeout: 120_000 }).catch(() => undefined);
+  await dashboard.locator('.uplot').first().waitFor({ timeout: 120_000 });
+  stamp('the dashboard shows live charts');
+  await shot(page, '05-dashboard-running');
+  await dashboard.locator('table', { hasText: 'predicted' }).first().waitFor({ timeout: 300_000 }).catch(async () => {
+    await dashboard.locator('text=/confusion/i').first().waitFor({ timeout: 60_000 });
+  });
+  stamp('the run finished with an evaluation');
+  await page.waitForTimeout(800);
+  await shot(page, '06-dashboard-done');
   ok = true;
 } catch (e) {
   console.error(`test:ui: FAIL: ${e.message.split('\n')[0]}`);

@@ -39,7 +39,8 @@ export function compute(summary: ModelSummary, recipe: Recipe | undefined, file:
   const baseLeafNames = new Set((leaves ?? []).map((l) => l.name));
   let frozen = new Set<string>();
   try {
-    frozen = recipe ? frozenLayerNames(base, recipe.freeze, { cut, sourceNames, file }) : new Set([...baseLeafNames].filter((n) => !findTrainable(summary.layers, n)));
+    // without a recipe yet, show what the first change will start from: the whole base frozen
+    frozen = frozenLayerNames(base, recipe ? recipe.freeze : { all: true }, { cut, sourceNames, file });
   } catch (e) {
     error = errorMessage(e);
   }
@@ -56,12 +57,6 @@ export function compute(summary: ModelSummary, recipe: Recipe | undefined, file:
     else { trainable += l.trainableParams; frozenParams += l.nonTrainableParams; }
   });
   return { cut, cutIsDefault: !requested, base, baseLeafNames, frozen, featureShape, head, params: { trainable, frozen: frozenParams, total: trainable + frozenParams, head: headParams }, error };
-}
-
-function findTrainable(layers: LayerSummary[], name: string): boolean {
-  let t = true;
-  walkLayers(layers, (l) => { if (l.name === name) t = l.trainable; });
-  return t;
 }
 
 function findShape(layers: LayerSummary[], name: string): number[] | undefined {
