@@ -1,6 +1,8 @@
 /**
- * Decoded pixels, kept up to a memory budget (least recently used out first). Beyond the budget
- * images are decoded from disk again per batch: memory does not grow with the dataset.
+ * Decoded pixels kept in memory up to a byte budget. It fills until full and then keeps what it
+ * has (no eviction churn: with shuffled epochs every policy hits about budget/dataset of the
+ * time); everything else is decoded from disk again when a batch needs it. Memory therefore
+ * stays under the budget however large the dataset is.
  */
 export class PixelCache {
   private readonly map = new Map<string, Uint8Array>();
@@ -9,23 +11,21 @@ export class PixelCache {
   constructor(readonly budgetBytes: number) {}
 
   get(file: string): Uint8Array | undefined {
-    const v = this.map.get(file);
-    if (v) {
-      this.map.delete(file);
-      this.map.set(file, v); // most recently used last
-    }
-    return v;
+    return this.map.get(file);
   }
 
-  set(file: string, pixels: Uint8Array): void {
-    if (pixels.byteLength > this.budgetBytes || this.map.has(file)) return;
-    while (this.bytes + pixels.byteLength > this.budgetBytes && this.map.size) {
-      const [oldest, v] = this.map.entries().next().value as [string, Uint8Array];
-      this.map.delete(oldest);
-      this.bytes -= v.byteLength;
-    }
+  /** Whether `bytes` more would still fit. */
+  hasRoom(bytes: number): boolean {
+    return this.bytes + bytes <= this.budgetBytes;
+  }
+
+  /** Keeps `pixels` if they fit; returns whether they were kept. */
+  set(file: string, pixels: Uint8Array): boolean {
+    if (this.map.has(file)) return true;
+    if (!this.hasRoom(pixels.byteLength)) return false;
     this.map.set(file, pixels);
     this.bytes += pixels.byteLength;
+    return true;
   }
 
   get sizeBytes(): number {

@@ -1,69 +1,75 @@
 /**
- * Decoding with sharp: any image sharp reads (jpg, png, webp, gif first frame, bmp, tiff, avif)
- * → RGB or grey pixels at the model's size, centre-cropped to fill it (as Teachable Machine does),
- * alpha flattened on white. Pixels stay 0–255 bytes until a batch is built.
+ * Decoding with sharp: JPEG, PNG, WebP, GIF (first frame), TIFF, AVIF → 8-bit pixels (HWC) at the
+ * model's size and channels. EXIF orientation is applied, transparency is flattened on white,
+ * the image is fitted by `image.fit` ('cover': centre crop, the default; 'fill': stretched).
+ * Pixels stay 0–255 bytes (4× smaller than floats) until a batch is built.
  */
 import * as fs from 'node:fs';
 import sharp from 'sharp';
 import { UserError } from '../../../core/errors';
-import type { Preprocess } from '../../../core/recipe/schema';
+import { toChannels } from './channels';
+import { normalize } from './normalize';
+import { unreadableReason } from './sniff';
 import type { ImageSpec } from './types';
 
-sharp.cache(false); // decoded pixels are cached by the pipeline, not by libvips
+sharp.cache(false); // decoded pixels are cached by the pipeline (bounded), not by libvips
 
-export async function decodeImage(file: string, image: Pick<ImageSpec, 'height' | 'width' | 'channels'>): Promise<Uint8Array> {
+/** A file that cannot be used as an image: the data pipeline skips and lists it. */
+export class UnreadableImageError extends UserError {
+  constructor(readonly reason: string, file: string) {
+    super(reason, { file });
+  }
+}
+
+function checkFile(file: string): void {
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
   } catch {
-    throw new UserError('image file not found', { file });
+    throw new UnreadableImageError('file not found', file);
   }
-  if (st.size === 0) throw new UserError('empty file (0 bytes)', { file });
+  if (!st.isFile()) throw new UnreadableImageError('not a file', file);
+  if (st.size === 0) throw new UnreadableImageError('empty file (0 bytes)', file);
+}
+
+function unreadable(file: string, e: unknown): UnreadableImageError {
+  return new UnreadableImageError(unreadableReason(file, e instanceof Error ? e.message : String(e)), file);
+}
+
+/** Reads the header only (no pixels): finds empty, non-image and unsupported files cheaply. */
+export async function checkImageHeader(file: string): Promise<void> {
+  checkFile(file);
   try {
-    let pipeline = sharp(file, { failOn: 'error', pages: 1 }).rotate(); // honour EXIF orientation
-    pipeline = pipeline.flatten({ background: '#ffffff' }).resize(image.width, image.height, { fit: 'cover', position: 'centre' });
-    pipeline = image.channels === 1 ? pipeline.grayscale().extractChannel(0) : pipeline.toColourspace('srgb').removeAlpha();
-    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== image.channels) {
-      // sharp keeps grey images single-channel even in srgb: replicate to RGB
-      if (info.channels === 1 && image.channels === 3) {
-        const out = new Uint8Array(info.width * info.height * 3);
-        for (let i = 0; i < info.width * info.height; i++) out[i * 3] = out[i * 3 + 1] = out[i * 3 + 2] = data[i]!;
-        return out;
-      }
-      throw new Error(`unexpected channel count ${info.channels}`);
-    }
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const m = await sharp(file).metadata();
+    if (!m.width || !m.height) throw new Error('no image size in the header');
   } catch (e) {
-    const msg = (e as Error).message;
-    if (/unsupported image format|Input file contains unsupported/i.test(msg)) throw new UserError('not an image sharp can read (unsupported format)', { file });
-    throw new UserError(`cannot decode the image: ${msg.split('\n')[0]}`, { file });
+    throw unreadable(file, e);
   }
 }
 
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
-
-/** 0–255 pixels (HWC) → the model's input scale, written into `out` at `offset`. */
-export function normalize(pixels: Uint8Array | Float32Array, channels: number, preprocess: Preprocess, out: Float32Array, offset = 0): void {
-  const n = pixels.length;
-  switch (preprocess) {
-    case '0,1':
-      for (let i = 0; i < n; i++) out[offset + i] = pixels[i]! / 255;
-      break;
-    case '-1,1':
-      for (let i = 0; i < n; i++) out[offset + i] = pixels[i]! / 127.5 - 1;
-      break;
-    case 'imagenet':
-      if (channels === 3) for (let i = 0; i < n; i++) { const c = i % 3; out[offset + i] = (pixels[i]! / 255 - MEAN[c]!) / STD[c]!; }
-      else { const m = (MEAN[0]! + MEAN[1]! + MEAN[2]!) / 3; const s = (STD[0]! + STD[1]! + STD[2]!) / 3; for (let i = 0; i < n; i++) out[offset + i] = (pixels[i]! / 255 - m) / s; }
-      break;
-    default:
-      for (let i = 0; i < n; i++) out[offset + i] = pixels[i]!;
+/** One file → H×W×C bytes as `image` says. Throws UnreadableImageError (a UserError). */
+export async function decodeImage(file: string, image: Pick<ImageSpec, 'height' | 'width' | 'channels' | 'fit'>): Promise<Uint8Array> {
+  checkFile(file);
+  let data: Buffer;
+  let channels: number;
+  try {
+    const out = await sharp(file, { failOn: 'error', pages: 1 })
+      .rotate() // EXIF orientation
+      .flatten({ background: '#ffffff' })
+      .resize(image.width, image.height, { fit: image.fit ?? 'cover', position: 'centre' })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    data = out.data;
+    channels = out.info.channels;
+    if (out.info.width !== image.width || out.info.height !== image.height) throw new Error(`resized to ${out.info.width}×${out.info.height}`);
+  } catch (e) {
+    throw unreadable(file, e);
   }
+  return toChannels(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), channels, image.channels);
 }
 
-/** One file → normalised float pixels (for prediction). */
+/** One file → normalised float pixels (HWC), for prediction. */
 export async function loadImageFile(file: string, image: ImageSpec): Promise<Float32Array> {
   const px = await decodeImage(file, image);
   const out = new Float32Array(px.length);

@@ -10,6 +10,12 @@ export interface ImageSpec {
   /** 1 (grey) or 3 (RGB): images are converted to this. */
   channels: 1 | 3;
   preprocess: Preprocess;
+  /**
+   * How an image of another shape is fitted to height×width. 'cover' (default): scale to cover,
+   * then crop the centre, as Teachable Machine does (aspect ratio kept, edges lost). 'fill':
+   * stretch to the exact size (nothing lost, aspect ratio distorted).
+   */
+  fit?: 'cover' | 'fill';
 }
 
 /** One labelled example. */
@@ -35,7 +41,10 @@ export interface DatasetOptions {
   /** Fail when more than this fraction of files cannot be read. */
   maxSkipped: number;
   image: ImageSpec;
-  /** Bytes of decoded pixels kept in memory; beyond it examples stream from disk per batch. */
+  /**
+   * Bytes of decoded pixels kept in memory (default 512 MiB); beyond it examples stream from disk
+   * per batch. Pixels are cached as 0–255 bytes (H×W×C each) and normalised per batch.
+   */
   memoryBudgetBytes?: number;
 }
 
