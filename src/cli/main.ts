@@ -1,6 +1,6 @@
 /**
  * `transfer-studio`: the headless CLI. Exit codes: 0 ok, 1 user error (one line naming the file),
- * 2 internal error (stack on stderr).
+ * 2 internal error (stack on stderr), 130 a training run stopped by Ctrl-C.
  */
 import { isUserError, errorMessage } from '../core/errors';
 import type { BackendPreference } from '../core/protocol';
@@ -35,7 +35,7 @@ export function registerCommand(name: string, run: Command, usage: string, summa
 }
 
 function help(): string {
-  return ['Transfer Studio — adapt pre-trained models to new tasks', '', 'usage:', ...Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(64)} ${c.summary}`), '', 'Exit codes: 0 ok, 1 user error, 2 internal error.'].join('\n');
+  return ['Transfer Studio — adapt pre-trained models to new tasks', '', 'usage:', ...Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(64)} ${c.summary}`), '', 'Exit codes: 0 ok, 1 user error, 2 internal error, 130 train stopped by Ctrl-C (a checkpoint is kept).'].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,16 +1,19 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../core/errors';
-import type { EvaluationReport, Prediction } from '../../core/protocol';
+import { BackendPreferenceSchema, type EvaluationReport, type Prediction } from '../../core/protocol';
 import { parse } from '../args';
 import type { Cli } from '../main';
 import { evaluationText } from '../report';
 import { startWorker } from '../worker';
 
-export const evaluateUsage = 'transfer-studio evaluate MODEL --data DIR [--json]';
+export const evaluateUsage = 'transfer-studio evaluate MODEL --data DIR [--backend B] [--json]';
 export const predictUsage = 'transfer-studio predict MODEL FILE… [--top K] [--json]';
 
-async function withWorker<T>(fn: (w: ReturnType<typeof startWorker>) => Promise<T>): Promise<T> {
+async function withWorker<T>(cli: Cli, fn: (w: ReturnType<typeof startWorker>) => Promise<T>): Promise<T> {
   const w = startWorker();
+  // --verbose shows what the worker did (the backend it chose, the files it read), as train does
+  if (cli.verbose) w.onEvent((e) => { if (e.type === 'log') cli.err(e.message); });
   try {
     await w.ready;
     return await fn(w);
@@ -22,7 +25,13 @@ async function withWorker<T>(fn: (w: ReturnType<typeof startWorker>) => Promise<
 export async function evaluate(argv: string[], cli: Cli): Promise<number> {
   const { values, positionals } = parse(argv, { data: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' } }, evaluateUsage);
   if (positionals.length !== 1 || !values.data) throw new UserError(`expected MODEL and --data DIR\nusage: ${evaluateUsage}`);
-  const report = await withWorker((w) => w.request<EvaluationReport>({ type: 'evaluate', model: path.resolve(positionals[0]!), data: path.resolve(values.data!) }));
+  // --backend used to be accepted and then ignored
+  const backend = values.backend === undefined ? undefined : BackendPreferenceSchema.safeParse(values.backend);
+  if (backend && !backend.success) throw new UserError(`--backend expects one of ${BackendPreferenceSchema.options.join(', ')}, got "${values.backend}"`);
+  const data = path.resolve(values.data);
+  // checked here: the data layer's own message speaks of a recipe, and evaluate has none
+  if (!fs.existsSync(data)) throw new UserError('data not found', { file: data, hint: 'expected a folder with one sub-folder per class, or a CSV file' });
+  const report = await withWorker(cli, (w) => w.request<EvaluationReport>({ type: 'evaluate', model: path.resolve(positionals[0]!), data, backend: backend?.data }));
   cli.out(values.json ? JSON.stringify(report, null, 2) : evaluationText(report));
   return 0;
 }
@@ -33,7 +42,7 @@ export async function predict(argv: string[], cli: Cli): Promise<number> {
   const topK = values.top ? Number(values.top) : 3;
   if (!Number.isInteger(topK) || topK < 1) throw new UserError(`--top expects a whole number ≥ 1, got "${values.top}"`);
   const [model, ...files] = positionals;
-  const preds = await withWorker((w) => w.request<Prediction[]>({ type: 'predict', model: path.resolve(model!), files: files.map((f) => path.resolve(f)), topK }));
+  const preds = await withWorker(cli, (w) => w.request<Prediction[]>({ type: 'predict', model: path.resolve(model!), files: files.map((f) => path.resolve(f)), topK }));
   if (values.json) cli.out(JSON.stringify(preds, null, 2));
   else for (const p of preds) cli.out(`${p.file}\n${p.top.length ? p.top.map((t, i) => `  ${i + 1}. ${t.label.padEnd(24)} ${(t.score * 100).toFixed(1)}%`).join('\n') : `  ${p.values?.map((v) => v.toFixed(4)).join(', ')}`}`);
   return 0;

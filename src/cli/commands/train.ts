@@ -41,8 +41,13 @@ export async function train(argv: string[], cli: Cli): Promise<number> {
   let lastLine = '';
   const clearLine = (): void => { if (tty && lastLine) { process.stdout.write('\r\x1b[2K'); lastLine = ''; } };
 
-  const result = new Promise<{ done?: WorkerEventOf<'done'>; error?: Error }>((resolve) => {
+  // the last per-epoch checkpoint on disk: what a second Ctrl-C (abort) leaves to resume from
+  let lastCheckpoint: string | undefined;
+  let finish!: (r: { done?: WorkerEventOf<'done'>; error?: Error; aborted?: boolean }) => void;
+  const result = new Promise<{ done?: WorkerEventOf<'done'>; error?: Error; aborted?: boolean }>((resolve) => {
+    finish = resolve;
     worker.onEvent((e: WorkerEvent) => {
+      if (e.type === 'checkpoint' && !e.best) lastCheckpoint = e.path;
       if (json) {
         if (e.type !== 'ready') process.stdout.write(JSON.stringify(e) + '\n');
       } else {
@@ -91,14 +96,27 @@ export async function train(argv: string[], cli: Cli): Promise<number> {
       clearLine();
       cli.err('stopping after the current batch (a checkpoint is kept); press Ctrl-C again to abort now');
       worker.stop();
-    } else worker.kill();
+    } else {
+      // a killed worker sends no `done`: settle here, or the CLI would just fall out of its event loop with exit 0
+      worker.kill();
+      finish({ aborted: true });
+    }
   };
   process.on('SIGINT', onSigint);
   try {
-    await worker.ready;
+    await Promise.race([worker.ready, result]); // an abort while starting settles `result`, never `ready`
+    // a `stop` sent before the worker was ready is lost (its `train` starts afresh): do not start at all
+    if (interrupts > 0) {
+      cli.err(interrupts > 1 ? 'aborted before training started' : 'stopped before training started');
+      return 130;
+    }
     worker.send({ type: 'train', recipe: path.resolve(positionals[0]!), overrides });
     const r = await result;
     clearLine();
+    if (r.aborted) {
+      cli.err(lastCheckpoint ? `aborted; the last checkpoint is ${lastCheckpoint} (resume with --resume ${lastCheckpoint})` : 'aborted before the first checkpoint');
+      return 130;
+    }
     if (r.error) throw r.error;
     const done = r.done!;
     if (!json) {

@@ -41,9 +41,24 @@ function memoryBudget(): number | undefined {
   return Number.isFinite(mb) && mb > 0 ? mb * 1024 * 1024 : undefined;
 }
 
+/**
+ * A new, empty run folder. The stamp is to the second, so two runs of one recipe started in the
+ * same second (a script, the CLI beside the editor) would share a folder and mix their event logs
+ * and checkpoints: the folder is claimed with a non-recursive mkdir, and a taken name gets -2, -3…
+ */
 export function defaultRunDir(recipe: ResolvedRecipe): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
-  return path.join(recipe.dir, '.transfer-studio', 'runs', `${recipe.name}-${stamp}`);
+  const runs = path.join(recipe.dir, '.transfer-studio', 'runs');
+  fs.mkdirSync(runs, { recursive: true });
+  for (let i = 1; ; i++) {
+    const dir = path.join(runs, `${recipe.name}-${stamp}${i > 1 ? `-${i}` : ''}`);
+    try {
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 function applyOverrides(recipe: ResolvedRecipe, o: TrainOverrides): ResolvedRecipe {
