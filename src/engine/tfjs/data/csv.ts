@@ -49,7 +49,8 @@ export function listCsv(csv: string, task: Task): Listing {
     const line = i + 1;
     if (!raw.trim() || raw.trim().startsWith('#')) return;
     const cells = splitCsvLine(raw, sep);
-    while (cells.length > 1 && cells.at(-1) === '') cells.pop();
+    // trailing commas (Excel) dropped, but not a classification's label cell: `a.png,` is an empty label, not a missing column
+    while (cells.length > (task === 'regression' ? 1 : 2) && cells.at(-1) === '') cells.pop();
     if (first) {
       first = false;
       if (looksLikeHeader(cells, base, task)) {

@@ -6,8 +6,8 @@ import { IMAGE_EXTENSIONS } from '../../../core/data/labels';
 import type { Task } from '../../../core/recipe/schema';
 import type { Listed, Listing, Skipped } from './listing';
 
-/** Files that operating systems leave in folders; never data, never reported. */
-const SYSTEM_FILES = new Set(['thumbs.db', 'desktop.ini', 'icon\r']);
+/** Files and folders that operating systems leave behind (__MACOSX: zips made on a Mac); never data, never reported. */
+const SYSTEM_FILES = new Set(['thumbs.db', 'desktop.ini', 'icon\r', '__macosx']);
 
 function ignored(name: string): boolean {
   return name.startsWith('.') || SYSTEM_FILES.has(name.toLowerCase());
