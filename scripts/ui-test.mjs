@@ -56,7 +56,9 @@ async function shot(page, name) {
 
 /** F1, type a command's full title ("Category: Title"), pick it. */
 async function runCommand(page, title) {
-  await page.locator('.part.editor').click(); // the workbench, not the chat input, has focus
+  // the workbench, not the chat input, has focus; over a webview the click is refused, and F1 works
+  // there anyway (webviews forward key bindings to the workbench)
+  await page.locator('.part.editor').click({ timeout: 2000 }).catch(() => undefined);
   await page.keyboard.press('F1');
   await page.waitForSelector('.quick-input-widget input', { timeout: 10_000 });
   await page.keyboard.type(title);
@@ -102,7 +104,8 @@ try {
   await page.waitForTimeout(1500);
   if (await picker.isVisible()) await page.locator('.quick-input-widget').getByText('Open Model', { exact: true }).last().click();
   const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Model/i }) });
-  const row = (name) => page.locator('.monaco-list-row', { hasText: name }).first();
+  // a row by its exact label ("Conv1", not "Conv1_pad" above it)
+  const row = (name) => page.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).first();
   await row('sequential_1').waitFor({ timeout: 60_000 });
   stamp('the Model view shows the layers');
   // expand the nested MobileNet to show its layers
@@ -113,9 +116,11 @@ try {
   await page.keyboard.press('ArrowRight');
   await row('Conv1').waitFor({ timeout: 10_000 });
   // a wider side bar, as a person would drag it, so the shapes and parameter counts show
-  const sash = page.locator('.monaco-sash.vertical').first();
-  const box = await sash.boundingBox();
-  if (box) { await page.mouse.move(box.x + box.width / 2, box.y + 200); await page.mouse.down(); await page.mouse.move(640, box.y + 200, { steps: 8 }); await page.mouse.up(); }
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (box) {
+    const edge = box.x + box.width + 1; // the sash sits on the side bar's right edge
+    await page.mouse.move(edge, box.y + 300); await page.mouse.down(); await page.mouse.move(660, box.y + 300, { steps: 12 }); await page.mouse.up();
+  }
   await shot(page, '03-model-tree');
 
   // tick a layer: the checkbox is "trainable" (the base starts frozen); the first change creates the recipe

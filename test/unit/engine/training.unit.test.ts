@@ -183,3 +183,28 @@ describe('two-phase fine-tuning through a real run', () => {
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(r.output, 'metadata.json'), 'utf8')).transferStudio.extra.epochs, { head: 2, fineTune: 2 });
   });
 });
+
+describe('batches larger than the backend allows run as micro-batches', () => {
+  it('a step budget too small for the batch splits it, and the updates equal the whole batch\'s', async () => {
+    // the first convolution trainable: gradients flow through the whole base (no feature cache);
+    // no Dropout in the head and BatchNorm frozen, so micro-batches must give the very same update
+    const p = project({ freeze: { all: true, trainable: ['conv1', 'conv_pw_13'] }, head: [{ type: 'Dense' }] });
+    const once = async (env: NodeJS.ProcessEnv): Promise<WorkerEvent[]> => {
+      const { events } = await train(p.recipe, { runDir: tempDir('ts-run-') }, { env: { TRANSFER_STUDIO_CACHE: tempDir('ts-cache-'), ...env } });
+      const err = ofType(events, 'error')[0];
+      assert.equal(err, undefined, err?.error.message);
+      return events;
+    };
+    const whole = await once({});
+    const split = await once({ TRANSFER_STUDIO_STEP_MEMORY_MB: '4' });
+    const plan = ofType(split, 'log').map((l) => /micro-batches of (\d+)/.exec(l.message)).find(Boolean);
+    assert.ok(plan, 'the run says it splits batches');
+    const micro = Number(plan[1]);
+    assert.ok(micro >= 1 && micro < 8, `micro-batch ${micro} < batch 8`);
+    assert.ok(!ofType(whole, 'log').some((l) => /micro-batches/.test(l.message)), 'no split without a budget on WASM at this size');
+    assert.equal(ofType(whole, 'started')[0]!.fastPath, false);
+    // same losses batch by batch (summing parts' gradients differs only in float rounding)
+    assertClose(batchLosses(split), batchLosses(whole), 1e-4, 'batch losses');
+    assertClose(valLosses(split), valLosses(whole), 1e-4, 'validation losses');
+  });
+});

@@ -24,6 +24,7 @@ import { withInputSize } from '../surgery/inputSize';
 import { hasWeights, leafLayers } from '../surgery/layers';
 import { defaultCacheDir, extractFeatures, featureBatches, featureCacheKey, FeatureStore } from './features';
 import { classWeightVector } from './losses';
+import { stepMemoryBudget } from './memory';
 import { scoreBatches, trainLoop, type BatchSource, type LoopResult, type Trainee } from './loop';
 import { Progress } from './progress';
 import { extractionThreads, runExtractionThread } from './threads';
@@ -105,7 +106,8 @@ export async function runTraining(recipeFile: string, overrides: TrainOverrides,
     status = result.stopped ? 'stopped' : 'done';
     summary = result.summary;
     emit({ type: 'done', output: result.output, stopped: result.stopped, durationMs: performance.now() - started });
-  } catch (e) {
+  } catch (caught) {
+    const e = wasmOutOfMemory(caught, recipe) ?? caught;
     // the event log keeps the error too, so a failed run reopened later still says why
     const error = toErrorInfo(e);
     fs.appendFileSync(logFile, JSON.stringify({ t: Date.now(), type: 'error', error }) + '\n');
@@ -115,6 +117,21 @@ export async function runTraining(recipeFile: string, overrides: TrainOverrides,
     const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as Record<string, unknown>;
     writeFileAtomic(path.join(runDir, 'run.json'), JSON.stringify({ ...run, ...summary, status, endedAt: new Date().toISOString(), durationMs: Math.round(performance.now() - started) }, null, 2));
   }
+}
+
+/**
+ * The WASM heap cannot grow past 4 GiB; when a step still outgrows it (kernel scratch, a budget
+ * set too high) WebAssembly traps with "memory access out of bounds". Say what happened and
+ * what to change instead.
+ */
+function wasmOutOfMemory(e: unknown, recipe: ResolvedRecipe): UserError | undefined {
+  const message = e instanceof Error ? e.message : String(e);
+  const trapped = e instanceof WebAssembly.RuntimeError || /Aborted\(|Cannot enlarge memory/.test(message);
+  if (!trapped || !/memory access out of bounds|OOM|Cannot enlarge memory|out of memory/i.test(message) || tf.getBackend() !== 'wasm') return undefined;
+  return new UserError(`the WASM backend ran out of memory (its heap is limited to 4 GiB): ${message}`, {
+    file: recipe.file,
+    hint: `lower "training.batchSize" (now ${recipe.training.batchSize}) or "data.imageSize", freeze more of the base, or install @tensorflow/tfjs-node, which has no such limit`,
+  });
 }
 
 async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir: string, ctx: RunContext, log: (m: string, l?: 'info' | 'warn' | 'debug') => void): Promise<{ output: string; stopped: boolean; summary: Record<string, unknown> }> {
@@ -128,6 +145,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
   if (!recipe.data) throw new UserError('the recipe has no "data": nothing to train on', { file: recipe.file, jsonPath: '/data', hint: 'add "data": { "train": "path/to/class-folders" }' });
   const backend = await selectBackend(t.backend, (line) => log(line));
   tf.randomUniform([1]).dispose(); // make sure the backend is live before timing anything
+  const stepBudget = stepMemoryBudget(backend.name);
   const loaded = await loadModel(recipe.model);
   const image = imageSpecFor(loaded, recipe);
   if (recipe.data.imageSize) loaded.model = await withInputSize(loaded.model, image.height, image.width, recipe.file);
@@ -238,7 +256,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
       : () => scoreBatches((x) => adapted.model.predict(x) as tf.Tensor, imageSource(dataset.validation, false, undefined).batches(0), recipe.task);
     const r = await trainLoop(trainee, source, {
       phase: 'head', task: recipe.task, training: t, epochs: headEpochs, startEpoch: resumeAt?.phase === 'head' ? resumeAt.epoch : 0, baseRate: t.learningRate,
-      classWeights, emit, shouldStop: ctx.shouldStop, progress, validate,
+      classWeights, emit, shouldStop: ctx.shouldStop, progress, validate, stepMemoryBytes: fastPath ? undefined : stepBudget,
       checkpoint: async (epoch, best) => { await checkpointer.save('checkpoint', 'head', epoch); if (best) await checkpointer.save('best', 'head', epoch); },
     });
     phaseResults.head = r;
@@ -257,7 +275,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
       imageSource(dataset.train, true),
       {
         phase: 'fineTune', task: recipe.task, training: t, epochs: fineEpochs, startEpoch: resumeAt?.phase === 'fineTune' ? resumeAt.epoch : 0, baseRate: t.learningRate * t.fineTune.learningRateFactor,
-        classWeights, emit, shouldStop: ctx.shouldStop, progress,
+        classWeights, emit, shouldStop: ctx.shouldStop, progress, stepMemoryBytes: stepBudget,
         validate: dataset.validation.length ? () => scoreBatches((x) => adapted.model.predict(x) as tf.Tensor, imageSource(dataset.validation, false, undefined).batches(0), recipe.task) : undefined,
         checkpoint: async (epoch, best) => { await checkpointer.save('checkpoint', 'fineTune', epoch); if (best) await checkpointer.save('best', 'fineTune', epoch); },
       },
@@ -295,7 +313,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
       { forward: (x, training) => forward(scratch, x, training), layers: leafLayers(scratch), headLayerNames: new Set(), regularization: () => regularizers(scratch) },
       imageSource(dataset.train, true),
       {
-        phase: 'baseline', task: recipe.task, training: { ...t, earlyStopping: undefined }, epochs: baselineEpochs, baseRate: t.learningRate, classWeights, emit, shouldStop: ctx.shouldStop, progress,
+        phase: 'baseline', task: recipe.task, training: { ...t, earlyStopping: undefined }, epochs: baselineEpochs, baseRate: t.learningRate, classWeights, emit, shouldStop: ctx.shouldStop, progress, stepMemoryBytes: stepBudget,
         validate: dataset.validation.length ? () => scoreBatches((x) => scratch.predict(x) as tf.Tensor, imageSource(dataset.validation, false, undefined).batches(0), recipe.task) : undefined,
       },
     );
