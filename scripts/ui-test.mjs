@@ -55,15 +55,26 @@ async function shot(page, name) {
 }
 
 /** F1, type a command's full title ("Category: Title"), pick it. */
-async function runCommand(page, title) {
+async function runCommand(page, title, { focusEditor = true } = {}) {
   // the workbench, not the chat input, has focus; over a webview the click is refused, and F1 works
   // there anyway (webviews forward key bindings to the workbench)
-  await page.locator('.part.editor').click({ timeout: 2000 }).catch(() => undefined);
-  await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget input', { timeout: 10_000 });
-  await page.keyboard.type(title);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
+  if (focusEditor) await page.locator('.part.editor').click({ timeout: 2000 }).catch(() => undefined);
+  const input = page.locator('.quick-input-widget input');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`); // the palette's own '>' prefix, then the title, all at once (no dropped keys)
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined); // a command may open its own picker
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
 }
 
 let page;
@@ -97,7 +108,12 @@ try {
   const picker = page.locator('.quick-input-widget input');
   await picker.waitFor({ timeout: 10_000 });
   await picker.click();
-  await page.keyboard.press('Control+A');
+  // the picker starts with the workspace folder typed in: clear it, then type the path as a person would
+  for (let i = 0; i < 5 && (await picker.inputValue()) !== ''; i++) {
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Backspace');
+    await page.waitForTimeout(200);
+  }
   await page.keyboard.type(modelPath, { delay: 5 });
   await page.waitForTimeout(800);
   await page.keyboard.press('Enter');
@@ -132,6 +148,13 @@ try {
   for (let i = 0; i < 100 && !fs.existsSync(recipeFile); i++) await page.waitForTimeout(200);
   if (!fs.existsSync(recipeFile)) throw new Error('ticking a layer did not create the recipe');
   stamp('the checkbox created teachable-machine.adapt.json');
+  await shot(page, '03-model-tree-ticked');
+  // untick it again (an edit of the recipe): the whole base frozen trains the head on cached
+  // features, the quick start a person would make
+  await checkbox.click();
+  for (let i = 0; i < 100 && /"Conv1"/.test(fs.readFileSync(recipeFile, 'utf8')); i++) await page.waitForTimeout(200);
+  if (/"Conv1"/.test(fs.readFileSync(recipeFile, 'utf8'))) throw new Error('unticking Conv1 did not take it out of the recipe');
+  stamp('unticking took Conv1 out of the recipe');
   void tree;
 
   // the designer: the recipe as a form; give it the training data
@@ -147,20 +170,42 @@ try {
   stamp('the designer shows the dataset report with thumbnails');
   await page.keyboard.press('Control+S');
   await shot(page, '04-designer');
+  await designer.locator('#dataset-report').scrollIntoViewIfNeeded();
+  await page.waitForTimeout(300);
+  await shot(page, '04-designer-dataset');
+
+  // flip augmentation on: every batch now runs the whole base (no feature cache), slow enough to watch live
+  const flip = designer.locator('.setting[data-path="/data/augment/flip"] vscode-checkbox');
+  await flip.scrollIntoViewIfNeeded();
+  await flip.click();
+  for (let i = 0; i < 50 && !/"flip": true/.test(fs.readFileSync(recipeFile, 'utf8')); i++) {
+    await page.keyboard.press('Control+S');
+    await page.waitForTimeout(200);
+  }
+  if (!/"flip": true/.test(fs.readFileSync(recipeFile, 'utf8'))) throw new Error('the Flip checkbox did not reach the recipe');
+  stamp('the designer turned flip augmentation on');
 
   // F1 → Start Training: the dashboard opens beside and streams the run
   await runCommand(page, 'Transfer Studio: Start Training');
   const dashboard = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
-  await dashboard.locator('text=/epoch \\d+/').first().waitFor({ timeout: 120_000 }).catch(() => undefined);
   await dashboard.locator('.uplot').first().waitFor({ timeout: 120_000 });
+  await dashboard.locator('text=/epoch 3\\b/i').first().waitFor({ timeout: 180_000 }).catch(() => undefined);
   stamp('the dashboard shows live charts');
   await shot(page, '05-dashboard-running');
-  await dashboard.locator('table', { hasText: 'predicted' }).first().waitFor({ timeout: 300_000 }).catch(async () => {
-    await dashboard.locator('text=/confusion/i').first().waitFor({ timeout: 60_000 });
-  });
+  await dashboard.locator('text=/Confusion matrix/i').first().waitFor({ timeout: 400_000 });
   stamp('the run finished with an evaluation');
-  await page.waitForTimeout(800);
+  // the dashboard on its own: side bar hidden, its editor group maximized
+  await page.keyboard.press('Control+B');
+  await page.locator('.tab', { hasText: 'Training: teachable-machine' }).first().click();
+  await runCommand(page, 'View: Toggle Maximize Editor Group', { focusEditor: false }).catch(() => undefined);
+  await page.waitForTimeout(1500);
   await shot(page, '06-dashboard-done');
+  await dashboard.locator('.uplot').first().scrollIntoViewIfNeeded();
+  await page.waitForTimeout(500);
+  await shot(page, '07-dashboard-charts');
+  await dashboard.locator('text=/mistakes/i').first().scrollIntoViewIfNeeded();
+  await page.waitForTimeout(500);
+  await shot(page, '08-dashboard-mistakes');
   ok = true;
 } catch (e) {
   console.error(`test:ui: FAIL: ${e.message.split('\n')[0]}`);

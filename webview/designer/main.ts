@@ -99,7 +99,10 @@ function render(s: DesignerState): void {
   setText(title, s.recipe?.name ?? 'Adaptation recipe');
   const summary = s.model.summary;
   const parts = s.recipe?.name ? ['Adaptation recipe'] : [];
-  if (summary) parts.push(`${summary.name} (${summary.totalParams.toLocaleString('en-US')} params)`);
+  // the model as the user knows it (its file), then its own name: exports often carry generated
+  // names such as "sequential_4"
+  const file = typeof s.recipe?.model === 'string' ? s.recipe.model.split(/[\\/]/).filter((p) => p && p !== '.').slice(-2).join('/') : '';
+  if (summary) parts.push(`${file ? `${file} (${summary.name}, ` : `${summary.name} (`}${summary.totalParams.toLocaleString('en-US')} params)`);
   if (s.dataset.report) parts.push(`${s.dataset.report.labels.length} ${s.dataset.report.task === 'regression' ? 'targets' : 'classes'}`);
   if (s.recipe?.task) parts.push(s.recipe.task);
   setText(subtitle, parts.join(' · '));

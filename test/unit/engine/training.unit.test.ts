@@ -208,3 +208,17 @@ describe('batches larger than the backend allows run as micro-batches', () => {
     assertClose(valLosses(split), valLosses(whole), 1e-4, 'validation losses');
   });
 });
+
+describe('a frozen base without the feature cache', () => {
+  it('runs outside the gradient tape and trains the head exactly as the cached fast path does', async () => {
+    const p = project({ head: [{ type: 'Dense' }] });
+    const cached = await run(p, { epochs: 2 });
+    const uncached = await run(p, { epochs: 2 }, { data: { ...(JSON.parse(fs.readFileSync(p.recipe, 'utf8')) as { data: object }).data, cache: 'off' } });
+    assert.equal(ofType(cached.events, 'started')[0]!.fastPath, true);
+    assert.equal(ofType(uncached.events, 'started')[0]!.fastPath, false);
+    assert.ok(ofType(uncached.events, 'log').some((l) => /frozen base \(inference mode, outside the gradient tape\)/.test(l.message)));
+    assert.ok(!ofType(uncached.events, 'log').some((l) => /micro-batches/.test(l.message)), 'only the head is on the tape: no micro-batches');
+    assertClose(batchLosses(uncached.events), batchLosses(cached.events), 1e-5, 'batch losses');
+    assertClose(valLosses(uncached.events), valLosses(cached.events), 1e-5, 'validation losses');
+  });
+});

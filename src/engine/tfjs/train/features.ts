@@ -144,7 +144,8 @@ export function featureBatches(store: FeatureStore, examples: Example[], targets
     examples: examples.length,
     numBatches: Math.ceil(examples.length / batchSize),
     batches: async function* (epoch: number): AsyncGenerator<TrainBatch> {
-      const order = shuffle ? shuffled(examples, rng(epochSeed(seed, epoch, 1))) : examples;
+      // the order image batches use (data/batches.ts): cached and uncached runs see the same batches
+      const order = shuffle ? shuffled(examples, rng(epochSeed(seed, epoch))) : examples;
       for (let i = 0; i < order.length; i += batchSize) {
         const chunk = order.slice(i, i + batchSize);
         const xs = new Float32Array(chunk.length * store.size);

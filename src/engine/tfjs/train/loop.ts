@@ -27,6 +27,11 @@ export interface BatchSource {
 }
 
 export interface Trainee {
+  /**
+   * The frozen part in front of `forward`, run outside the gradient tape: nothing of it is kept
+   * for the backward pass (a frozen base with augmentation on, where features cannot be cached).
+   */
+  prepare?(x: tf.Tensor): tf.Tensor;
   /** Forward pass with the training flag passed to every layer. */
   forward(x: tf.Tensor, training: boolean): tf.Tensor;
   /** Layers whose trainable weights are optimized (grouped by learning-rate multiplier). */
@@ -97,8 +102,9 @@ export async function trainLoop(trainee: Trainee, source: BatchSource, opts: Loo
   /** Gradients of the mean loss over `n` examples, scaled by `share` (their part of the batch). */
   const gradsOf = (xs: tf.Tensor, ys: tf.Tensor, share: number, withRegularization: boolean): { value: tf.Scalar; metric: tf.Scalar; grads: tf.NamedTensorMap } => {
     let metric: tf.Scalar | undefined;
+    const input = trainee.prepare ? trainee.prepare(xs) : xs; // disposed by the caller's tidy
     const { value, grads } = tf.variableGrads(() => {
-      const pred = trainee.forward(xs, true);
+      const pred = trainee.forward(input, true);
       metric = tf.keep(batchMetricSum(task, ys, pred));
       const base = batchLoss(task, ys, pred, weights);
       const scaled = share === 1 ? base : tf.mul(base, share);

@@ -172,7 +172,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
   for (const w of dataset.report.warnings) log(w, 'warn');
   if (!fastPath) {
     const why = !adapted.baseFrozen ? 'some base layers are trainable' : augment ? 'augmentation needs the raw pixels every epoch' : 'the recipe turns the cache off';
-    log(`feature cache not used: ${why}; every batch runs the whole model`);
+    log(`feature cache not used: ${why}; every batch runs the ${adapted.baseFrozen ? 'frozen base (inference mode, outside the gradient tape)' : 'whole model'}`);
   }
 
   const counts = dataset.labels.map((_, c) => dataset.train.filter((e) => e.classes.includes(c)).length);
@@ -247,8 +247,12 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
   }
   const skipHead = resumeAt && (resumeAt.phase === 'fineTune' || resumeAt.phase === 'baseline');
   if (!stopped && !skipHead) {
-    const trainee: Trainee = fastPath
-      ? { forward: (x, training) => forward(adapted.head, x, training), layers: adapted.head.layers, headLayerNames: headNames, regularization: () => regularizers(adapted.head) }
+    const headOnly = { forward: (x: tf.Tensor, training: boolean) => forward(adapted.head, x, training), layers: adapted.head.layers, headLayerNames: headNames, regularization: () => regularizers(adapted.head) };
+    // a frozen base that cannot be cached (augmentation, cache off) still runs once per batch in
+    // inference mode, as the cache would have computed it, outside the gradient tape
+    const frozenBase = !fastPath && adapted.baseFrozen;
+    const trainee: Trainee = fastPath ? headOnly
+      : frozenBase ? { ...headOnly, prepare: (x) => adapted.base.predict(x) as tf.Tensor }
       : { forward: (x, training) => forward(adapted.model, x, training), layers: leafLayers(adapted.model), headLayerNames: headNames, regularization: () => regularizers(adapted.model) };
     const source = fastPath ? featureBatches(store!, dataset.train, targets, adapted.featureShape, bs, t.seed, true) : imageSource(dataset.train, true);
     const validate = dataset.validation.length === 0 ? undefined : fastPath
