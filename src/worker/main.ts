@@ -35,14 +35,14 @@ async function onCommand(cmd: WorkerCommand): Promise<void> {
         send({ type: 'error', error: { message: 'a training run is already in progress in this worker', user: true } });
         return;
       }
-      stopRequested = false;
+      // a `stop` that arrived before `train` still counts: the run stops at its first check
       training = runTraining(cmd.recipe, cmd.overrides ?? {}, {
         emit: send,
         shouldStop: () => stopRequested,
         cacheDir: process.env.TRANSFER_STUDIO_CACHE,
       })
         .catch((e: unknown) => send({ type: 'error', error: toErrorInfo(e) }))
-        .finally(() => { training = undefined; });
+        .finally(() => { training = undefined; stopRequested = false; });
       return;
     default:
       try {

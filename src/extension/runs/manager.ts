@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import { formatDuration } from '../../core/format/table';
 import { parseRecipeText } from '../../core/recipe/validate';
+import { claimRunFolder } from '../../core/runFolder';
 import { WorkerClient } from '../../core/workerClient';
 import type { TimedEvent } from '../dashboard/protocol';
 import { workerEnv, workerScript } from '../engine';
@@ -74,8 +75,7 @@ export class RunManager implements vscode.Disposable {
     const recipe = parsed.recipe;
     const config = vscode.workspace.getConfiguration('transferStudio', recipeUri);
     const name = recipe.name ?? path.basename(recipeUri.fsPath).replace(/\.adapt\.json$/i, '');
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
-    const runDir = path.join(path.dirname(recipeUri.fsPath), '.transfer-studio', 'runs', `${name}-${stamp}`);
+    const runDir = claimRunFolder(path.dirname(recipeUri.fsPath), name);
     const backend = config.get<string>('backend', 'auto');
     const overrides: Record<string, unknown> = { runDir };
     if (!recipe.training?.backend && backend !== 'auto') overrides.backend = backend;

@@ -10,6 +10,7 @@ import { toErrorInfo, UserError } from '../../../core/errors';
 import { headline, transferWarnings } from '../../../core/metrics';
 import type { EvaluationReport, TrainOverrides, WorkerEvent } from '../../../core/protocol';
 import type { ResolvedRecipe } from '../../../core/recipe/resolve';
+import { claimRunFolder } from '../../../core/runFolder';
 import { checkOutputFolder, modelFolder } from '../../../core/recipe/resolve';
 import { adaptModel, type AdaptedModel } from '../adapt';
 import { selectBackend } from '../backend';
@@ -42,24 +43,9 @@ function memoryBudget(): number | undefined {
   return Number.isFinite(mb) && mb > 0 ? mb * 1024 * 1024 : undefined;
 }
 
-/**
- * A new, empty run folder. The stamp is to the second, so two runs of one recipe started in the
- * same second (a script, the CLI beside the editor) would share a folder and mix their event logs
- * and checkpoints: the folder is claimed with a non-recursive mkdir, and a taken name gets -2, -3…
- */
+/** A new, empty run folder beside the recipe (see core/runFolder.ts). */
 export function defaultRunDir(recipe: ResolvedRecipe): string {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
-  const runs = path.join(recipe.dir, '.transfer-studio', 'runs');
-  fs.mkdirSync(runs, { recursive: true });
-  for (let i = 1; ; i++) {
-    const dir = path.join(runs, `${recipe.name}-${stamp}${i > 1 ? `-${i}` : ''}`);
-    try {
-      fs.mkdirSync(dir);
-      return dir;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
+  return claimRunFolder(recipe.dir, recipe.name);
 }
 
 function applyOverrides(recipe: ResolvedRecipe, o: TrainOverrides): ResolvedRecipe {
