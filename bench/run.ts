@@ -29,6 +29,9 @@ import { loadModel } from '../src/engine/tfjs/io/load';
 import { withInputSize } from '../src/engine/tfjs/surgery/inputSize';
 import { leafLayers } from '../src/engine/tfjs/surgery/layers';
 import { batchLoss } from '../src/engine/tfjs/train/losses';
+import type { Trainee } from '../src/engine/tfjs/train/loop';
+import { stepMemoryBudget } from '../src/engine/tfjs/train/memory';
+import { Stepper } from '../src/engine/tfjs/train/step';
 import { mobileNetV1 } from './kernels';
 import { mobileNetV2 } from './models';
 
@@ -56,17 +59,53 @@ async function timeIt(fn: () => Promise<void> | void, reps: number, warmup = 1):
 // ── 1. backends × tasks ─────────────────────────────────────────────────────────────────────────
 type Task = 'predict' | 'frozenTrain' | 'partialFineTune' | 'cachedHead';
 
+interface Built {
+  /** base + head, what partial fine-tuning trains */
+  model: tf.LayersModel;
+  /** everything below the classifier, and the classifier on the base's output (weights shared with `model`) */
+  base: tf.LayersModel;
+  head: tf.LayersModel;
+}
+
 interface ModelCase {
   name: string;
-  build(): Promise<tf.LayersModel>;
+  build(): Promise<Built>;
   size: number;
   /** Leaf layers unfrozen for the partial fine-tune (from the top). */
   partial: number;
 }
 
+/** A flat functional model split before its last layer: base and head share the model's weights. */
+function splitLast(model: tf.LayersModel): Built {
+  const last = model.layers.at(-1)!;
+  const featureIn = last.inboundNodes[0]!.inputTensors[0]!;
+  const base = tf.model({ inputs: model.inputs, outputs: featureIn });
+  const hIn = tf.input({ shape: featureIn.shape.slice(1) as number[] });
+  const head = tf.model({ inputs: hIn, outputs: last.apply(hIn) as tf.SymbolicTensor });
+  return { model, base, head };
+}
+
+const varsOf = (layers: tf.layers.Layer[]): tf.Variable[] => layers.flatMap((l) => l.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val));
+
+/**
+ * A training step as Transfer Studio runs it (train/step.ts): a frozen base runs in inference
+ * mode outside the gradient tape; anything else goes through the whole model, in micro-batches
+ * when the batch exceeds the backend's memory budget. SGD, so the optimizer costs next to nothing.
+ */
+async function productStep(trainee: Trainee, vars: tf.Variable[], x: tf.Tensor, y: tf.Tensor, backendName: string): Promise<{ run: () => void; micro: number }> {
+  const opt = tf.train.sgd(1e-4);
+  const stepper = new Stepper(trainee, vars, (g) => opt.applyGradients(g), { task: 'single-label', stepMemoryBytes: stepMemoryBudget(backendName) });
+  await stepper.plan({ xs: x, ys: y });
+  return { run: () => { const [l, m] = stepper.step(x, y); l.dataSync(); tf.dispose([l, m]); }, micro: stepper.microBatch };
+}
+
+const frozenTrainee = (b: Built): Trainee => ({ prepare: (x) => b.base.predict(x) as tf.Tensor, forward: (f, training) => b.head.apply(f, { training }) as tf.Tensor, layers: b.head.layers, headLayerNames: new Set(), regularization: () => [] });
+const wholeTrainee = (model: tf.LayersModel, training = true): Trainee => ({ forward: (x) => model.apply(x, { training }) as tf.Tensor, layers: leafLayers(model), headLayerNames: new Set(), regularization: () => [] });
+
 /** Images per second for each task on the current backend. */
 async function measureTasks(c: ModelCase, batch: number, reps: number, backendName: string): Promise<Record<Task, number>> {
-  const model = await c.build();
+  const built = await c.build();
+  const { model } = built;
   const leaves = leafLayers(model);
   const x = tf.randomUniform([batch, c.size, c.size, 3], -1, 1, 'float32', 1);
   const classes = model.outputs[0]!.shape[1] as number;
@@ -75,18 +114,14 @@ async function measureTasks(c: ModelCase, batch: number, reps: number, backendNa
   const r = slow ? Math.max(1, Math.min(reps, 2)) : reps;
   const out: Partial<Record<Task, number>> = {};
   out.predict = batch / (await timeIt(() => { tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync()); }, r));
-  const step = (trainable: tf.layers.Layer[]) => {
-    const vars = trainable.flatMap((l) => l.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val));
-    const opt = tf.train.sgd(1e-4);
-    return () => { tf.tidy(() => { const { value, grads } = tf.variableGrads(() => batchLoss('single-label', y, model.apply(x, { training: true }) as tf.Tensor), vars); opt.applyGradients(grads); value.dataSync(); }); };
-  };
-  const head = leaves.slice(-1);
   for (const l of leaves) l.trainable = false;
-  head.forEach((l) => { l.trainable = true; });
-  out.frozenTrain = batch / (await timeIt(step(head), r));
+  const frozen = await productStep(frozenTrainee(built), varsOf(built.head.layers), x, y, backendName);
+  out.frozenTrain = batch / (await timeIt(frozen.run, r));
   const top = leaves.filter((l) => l.weights.length > 0 && l.getClassName() !== 'BatchNormalization').slice(-c.partial);
   top.forEach((l) => { l.trainable = true; });
-  out.partialFineTune = batch / (await timeIt(step(top), slow ? 1 : r));
+  const partial = await productStep(wholeTrainee(model), varsOf(top), x, y, backendName);
+  if (partial.micro) log(`  partial fine-tune on ${backendName}: micro-batches of ${partial.micro}`);
+  out.partialFineTune = batch / (await timeIt(partial.run, slow ? 1 : r));
   // the head alone on cached features (what the fast path trains)
   const featureIn = leaves.at(-1)!.inboundNodes[0]!.inputTensors[0]!;
   const feats = tf.randomUniform([batch * 8, ...(featureIn.shape.slice(1) as number[])]);
@@ -102,6 +137,7 @@ async function measureTasks(c: ModelCase, batch: number, reps: number, backendNa
   tf.dispose([x, y, feats, hy]);
   model.dispose();
   headModel.dispose();
+  built.head.dispose();
   return out as Record<Task, number>;
 }
 
@@ -111,11 +147,12 @@ async function benchBackends(): Promise<void> {
   const reps = quick ? 2 : 5;
   results.backendBatch = batch;
   const cases: ModelCase[] = [
-    { name: 'mobilenet_v1_0.25_128', size: 128, partial: 6, build: async () => mobileNetV1(128, 0.25, 10) },
+    { name: 'mobilenet_v1_0.25_128', size: 128, partial: 6, build: async () => splitLast(mobileNetV1(128, 0.25, 10)) },
     { name: 'tm_mobilenet_v2_0.35_' + (quick ? 128 : 224), size: quick ? 128 : 224, partial: 6, build: async () => {
       const l = await loadModel(path.join(ROOT, 'examples', 'tm-image-nail-biting', 'model.json'));
       if (quick) l.model = await withInputSize(l.model, 128, 128);
-      return adaptModel(l, resolveRecipe({ model: l.source }, path.join(os.tmpdir(), 'b.adapt.json')), { outputs: 10, trainEverything: true }).model;
+      const a = adaptModel(l, resolveRecipe({ model: l.source }, path.join(os.tmpdir(), 'b.adapt.json')), { outputs: 10, trainEverything: true });
+      return { model: a.model, base: a.base, head: a.head };
     } },
   ];
   // the native backend, when @tensorflow/tfjs-node loads in this process
@@ -271,44 +308,39 @@ async function benchPyTorch(): Promise<void> {
   }
   const size = quick ? 160 : 224;
   const batch = 32;
-  // full training keeps every activation for the backward pass: at batch 32 and 224² that exceeds
-  // what the WASM heap can address, so TF.js trains all layers at batch 8 (images/s compared)
-  const fullBatch = 8;
   const steps = quick ? 2 : 4;
   log(`PyTorch ${size}² MobileNetV2, batch ${batch}…`);
   const torch = JSON.parse(execFileSync(python, [path.join(__dirname, 'pytorch_bench.py'), String(size), String(batch), String(steps), String(os.cpus().length)], { encoding: 'utf8' })) as Record<string, number>;
-  log(`TF.js (wasm) ${size}² MobileNetV2, batch ${batch}…`);
+  log(`TF.js (wasm) ${size}² MobileNetV2, batch ${batch}, through Transfer Studio's training step…`);
   await forceBackend('wasm');
-  const model = mobileNetV2(size, 10);
-  const leaves = leafLayers(model);
+  const built = splitLast(mobileNetV2(size, 10));
+  const { model } = built;
   const x = tf.randomUniform([batch, size, size, 3]);
   const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10);
   const predict = await timeIt(() => { tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync()); }, steps);
-  const train = (vars: tf.Variable[], training: boolean) => {
-    const opt = tf.train.sgd(0.01);
-    return () => { tf.tidy(() => { const { value, grads } = tf.variableGrads(() => batchLoss('single-label', y, model.apply(x, { training }) as tf.Tensor), vars); opt.applyGradients(grads); value.dataSync(); }); };
-  };
-  const headVars = leaves.at(-1)!.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-  for (const l of leaves.slice(0, -1)) l.trainable = false;
-  const frozen = await timeIt(train(headVars, false), steps);
+  const leaves = leafLayers(model);
+  for (const l of leaves) l.trainable = false;
+  const frozenStep = await productStep(frozenTrainee(built), varsOf(built.head.layers), x, y, 'wasm');
+  const frozen = await timeIt(frozenStep.run, steps);
   for (const l of leaves) l.trainable = true;
-  const allVars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-  const xs = x.slice([0, 0, 0, 0], [fullBatch, -1, -1, -1]);
-  const ys = y.slice([0, 0], [fullBatch, -1]);
-  const optFull = tf.train.sgd(0.01);
-  const full = await timeIt(() => { tf.tidy(() => { const { value, grads } = tf.variableGrads(() => batchLoss('single-label', ys, model.apply(xs, { training: true }) as tf.Tensor), allVars); optFull.applyGradients(grads); value.dataSync(); }); }, Math.max(1, steps >> 1));
-  const ours = { predictImgPerSec: batch / predict, frozenTrainImgPerSec: batch / frozen, fullTrainImgPerSec: fullBatch / full, fullTrainBatch: fullBatch };
+  // every layer trains, BatchNorm in training mode as PyTorch's model.train(); the WASM heap's 4 GiB
+  // cannot hold a batch of 32 at once, so the step runs in micro-batches (what users get)
+  const fullStep = await productStep(wholeTrainee(model), varsOf(leaves), x, y, 'wasm');
+  log(`  full training: micro-batches of ${fullStep.micro || batch}`);
+  const full = await timeIt(fullStep.run, Math.max(1, steps >> 1));
+  const ours = { predictImgPerSec: batch / predict, frozenTrainImgPerSec: batch / frozen, fullTrainImgPerSec: batch / full, fullTrainMicroBatch: fullStep.micro || batch };
   results.pytorch = { torch, tfjsWasm: ours };
   results.vsPyTorchPredict = ours.predictImgPerSec / torch.predictImgPerSec!;
   results.vsPyTorchFrozenTrain = ours.frozenTrainImgPerSec / torch.frozenTrainImgPerSec!;
   results.vsPyTorchFullTrain = ours.fullTrainImgPerSec / torch.fullTrainImgPerSec!;
-  console.log(`\nMobileNetV2 1.0 at ${size}², batch ${batch} (TF.js full training: batch ${fullBatch}), images per second`);
+  console.log(`\nMobileNetV2 1.0 at ${size}², batch ${batch} (TF.js full training in micro-batches of ${ours.fullTrainMicroBatch}), images per second`);
   console.log(table(['', 'predict', 'frozen-base train', 'full train'], [
     [`PyTorch ${torch.torch} (${torch.threads} threads)`, torch.predictImgPerSec!.toFixed(1), torch.frozenTrainImgPerSec!.toFixed(1), torch.fullTrainImgPerSec!.toFixed(1)],
     ['Transfer Studio, TF.js WASM', ours.predictImgPerSec.toFixed(1), ours.frozenTrainImgPerSec.toFixed(1), ours.fullTrainImgPerSec.toFixed(1)],
   ], ['l', 'r', 'r', 'r']));
-  tf.dispose([x, y, xs, ys]);
+  tf.dispose([x, y]);
   model.dispose();
+  built.head.dispose();
 }
 
 async function main(): Promise<void> {

@@ -4,7 +4,8 @@
 // starts the bundled VS Code server (own process group), runs the mocha suite in its extension host
 // through Chromium, and stops the server's whole process group (also on failure or Ctrl-C).
 // Env: PORT (default 8082), TEST_TIMEOUT_MS (whole suite, default 900000), VSCODE_TEST_GREP (mocha grep),
-//      VSCODE_TEST_VERBOSE=1 (keep the workbench's own log lines).
+//      VSCODE_TEST_VERBOSE=1 (keep the workbench's own log lines), TS_EXTENSION_DIR (run the suite
+//      against an unpacked .vsix instead of this checkout: scripts/test-vsix.mjs).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,15 +19,16 @@ try {
   process.exit(1);
 }
 stamp('tools ready');
+const extensionDir = process.env.TS_EXTENSION_DIR ? path.resolve(process.env.TS_EXTENSION_DIR) : root;
 let suite;
 try {
-  buildExtension();
+  if (extensionDir === root) buildExtension();
   suite = await buildSuite();
 } catch (e) {
   console.error(`test:vscode: the build failed: ${e.message.split('\n')[0]}`);
   process.exit(1);
 }
-stamp(`built the extension and ${suite.tests.length} test file(s)${process.env.VSCODE_TEST_GREP ? ` (grep: ${process.env.VSCODE_TEST_GREP})` : ''}`);
+stamp(`${extensionDir === root ? 'built the extension' : `extension from ${extensionDir}`} and ${suite.tests.length} test file(s)${process.env.VSCODE_TEST_GREP ? ` (grep: ${process.env.VSCODE_TEST_GREP})` : ''}`);
 
 const workspace = makeWorkspace();
 const resultFile = path.join(root, 'out', 'vscode-result.json');
@@ -42,11 +44,11 @@ const cleanup = onExit((signal) => {
   if (!keep) fs.rmSync(workspace, { recursive: true, force: true });
 });
 try {
-  server = await startServer({ env: suiteEnv({ resultFile, workspace }) });
+  server = await startServer({ env: { ...suiteEnv({ resultFile, workspace }), TS_EXTENSION_DIR: extensionDir } });
   stamp(`VS Code server up at ${server.url}; workspace ${workspace}`);
   const tRun = Date.now();
   code = await new Promise((resolve) => {
-    driver = spawn(process.execPath, [path.join(tools, 'driver', 'run-tests.js'), root, suite.index, workspace], {
+    driver = spawn(process.execPath, [path.join(tools, 'driver', 'run-tests.js'), extensionDir, suite.index, workspace], {
       stdio: 'inherit',
       env: { ...process.env, CS_URL: server.url, TEST_TIMEOUT_MS: process.env.TEST_TIMEOUT_MS ?? '900000', SHOT: path.join(root, 'test-output', 'vscode-final.png') },
     });

@@ -108,6 +108,8 @@ describe('training settings through real runs', () => {
     assert.equal(bests.at(-1)!.epoch, bestEpoch);
     for (const c of bests) assert.ok(acc[c.epoch - 1]! > Math.max(-Infinity, ...acc.slice(0, c.epoch - 1)), `a best checkpoint only on improvement (epoch ${c.epoch})`);
     assert.equal(bests.at(-1)!.path, path.join(r.runDir, 'best'));
+    // every checkpoint says what it was judged on
+    for (const c of ofType(r.events, 'checkpoint')) assert.deepEqual([c.monitor, c.value], ['val_accuracy', acc[c.epoch - 1]], `checkpoint of epoch ${c.epoch}`);
     // the saved model has the best epoch's weights, not the last epoch's
     const weights = (dir: string): Buffer => fs.readFileSync(path.join(dir, 'weights.bin'));
     assert.ok(weights(r.output).equals(weights(path.join(r.runDir, 'best'))), 'saved model = best checkpoint');

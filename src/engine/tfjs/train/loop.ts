@@ -2,8 +2,7 @@
  * The training loop: batches from any source (cached features or decoded images), a step with
  * explicit `training: true`, per-group learning rates, class weights, schedules, early stopping,
  * best-weights keeping, NaN detection and a graceful stop at the next batch. Emits protocol events.
- * A batch too large for the backend's memory runs as micro-batches with summed gradients (see
- * memory.ts): the update is the batch's own.
+ * One update per batch is step.ts's (micro-batches when the batch does not fit in memory).
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../../core/errors';
@@ -11,9 +10,9 @@ import type { Phase, WorkerEvent } from '../../../core/protocol';
 import type { ResolvedTraining } from '../../../core/recipe/resolve';
 import type { Task } from '../../../core/recipe/schema';
 import { batchLoss, batchMetricSum, metricName } from './losses';
-import { planMicroBatch } from './memory';
 import { disposeGroups, paramGroups, scheduledRate, setGroupRates, type ParamGroup } from './optimizers';
 import type { Progress } from './progress';
+import { Stepper } from './step';
 
 export interface TrainBatch {
   xs: tf.Tensor;
@@ -77,10 +76,6 @@ function isFiniteNumber(x: number): boolean {
   return Number.isFinite(x);
 }
 
-function hasTrainableBatchNorm(trainee: Trainee): boolean {
-  return trainee.layers.some((l) => l.trainable && l.getClassName() === 'BatchNormalization');
-}
-
 export async function trainLoop(trainee: Trainee, source: BatchSource, opts: LoopOptions): Promise<LoopResult> {
   const { task, training, phase } = opts;
   const mName = metricName(task);
@@ -99,80 +94,13 @@ export async function trainLoop(trainee: Trainee, source: BatchSource, opts: Loo
   let stoppedEarly = false;
   let epoch = opts.startEpoch ?? 0;
 
-  /** Gradients of the mean loss over `n` examples, scaled by `share` (their part of the batch). */
-  const gradsOf = (xs: tf.Tensor, ys: tf.Tensor, share: number, withRegularization: boolean): { value: tf.Scalar; metric: tf.Scalar; grads: tf.NamedTensorMap } => {
-    let metric: tf.Scalar | undefined;
-    const input = trainee.prepare ? trainee.prepare(xs) : xs; // disposed by the caller's tidy
-    const { value, grads } = tf.variableGrads(() => {
-      const pred = trainee.forward(input, true);
-      metric = tf.keep(batchMetricSum(task, ys, pred));
-      const base = batchLoss(task, ys, pred, weights);
-      const scaled = share === 1 ? base : tf.mul(base, share);
-      const regs = withRegularization ? trainee.regularization() : [];
-      return (regs.length ? tf.addN([scaled, ...regs]) : scaled) as tf.Scalar;
-    }, variables);
-    return { value, metric: metric!, grads };
-  };
-  const apply = (grads: tf.NamedTensorMap): void => {
+  const stepper = new Stepper(trainee, variables, (grads) => {
     for (const g of groups) {
       const sub: Record<string, tf.Tensor> = {};
       for (const v of g.variables) sub[v.name] = grads[v.name]!;
       g.optimizer.applyGradients(sub);
     }
-  };
-  /** One update from a whole batch: [loss, metric sum], both kept. */
-  const step = (xs: tf.Tensor, ys: tf.Tensor, n: number): [tf.Scalar, tf.Scalar] => {
-    if (!micro || n <= micro) {
-      return tf.tidy(() => {
-        const { value, metric, grads } = gradsOf(xs, ys, 1, true);
-        apply(grads);
-        return [value, metric];
-      });
-    }
-    // micro-batches: the batch's mean loss is the sum of each part's mean × its share
-    let acc: tf.NamedTensorMap | undefined;
-    let lossAcc: tf.Scalar = tf.keep(tf.scalar(0));
-    let metricAcc: tf.Scalar = tf.keep(tf.scalar(0));
-    const each = Math.ceil(n / Math.ceil(n / micro)); // equal parts: 32 at ≤ 17 → 16 + 16
-    for (let start = 0; start < n; start += each) {
-      const size = Math.min(each, n - start);
-      const prev = acc;
-      tf.tidy(() => {
-        const x = tf.slice(xs, start, size);
-        const y = tf.slice(ys, start, size);
-        const { value, metric, grads } = gradsOf(x, y, size / n, start === 0);
-        const sum: tf.NamedTensorMap = {};
-        for (const [k, g] of Object.entries(grads)) sum[k] = tf.keep(prev ? tf.add(prev[k]!, g) : g);
-        acc = sum;
-        const l = tf.keep(tf.add(lossAcc, value) as tf.Scalar);
-        const m = tf.keep(tf.add(metricAcc, metric) as tf.Scalar);
-        tf.dispose([lossAcc, metricAcc]);
-        lossAcc = l;
-        metricAcc = m;
-      });
-      if (prev) tf.dispose(Object.values(prev));
-    }
-    tf.tidy(() => apply(acc!));
-    tf.dispose(Object.values(acc!));
-    return [lossAcc, metricAcc];
-  };
-  /** Measured once, on the first batch: the examples one pass may hold (undefined: no limit). */
-  let micro: number | undefined;
-  const microBatchFor = async (b: TrainBatch): Promise<number> => {
-    const n = b.xs.shape[0]!;
-    if (!opts.stepMemoryBytes || n < 2) return 0;
-    const plan = await planMicroBatch((k) => tf.tidy(() => {
-      const { value, metric, grads } = gradsOf(tf.slice(b.xs, 0, k), tf.slice(b.ys, 0, k), 1, true);
-      tf.dispose([value, metric, ...Object.values(grads)]);
-    }), n, opts.stepMemoryBytes);
-    if (plan.size >= n) return 0;
-    const mib = (x: number): string => `${Math.round(x / 2 ** 20)} MiB`;
-    opts.emit({
-      type: 'log', level: 'info',
-      message: `memory: a training step holds about ${mib(plan.perExampleBytes)} per example, so a batch of ${n} (${mib(plan.perExampleBytes * n)}) exceeds the ${mib(opts.stepMemoryBytes)} this backend allows; each batch runs as micro-batches of ${plan.size} with summed gradients (the same update${hasTrainableBatchNorm(trainee) ? '; trainable BatchNormalization layers see micro-batch statistics' : ''})`,
-    });
-    return plan.size;
-  };
+  }, { task, weights, stepMemoryBytes: opts.stepMemoryBytes, emit: opts.emit });
 
   try {
     for (; epoch < opts.epochs; epoch++) {
@@ -187,8 +115,8 @@ export async function trainLoop(trainee: Trainee, source: BatchSource, opts: Loo
       for await (const b of source.batches(epoch)) {
         const n = b.xs.shape[0]!;
         const tb = performance.now();
-        if (micro === undefined) micro = await microBatchFor(b);
-        const [lossT, metricT] = step(b.xs, b.ys, n);
+        if (!stepper.planned) await stepper.plan(b);
+        const [lossT, metricT] = stepper.step(b.xs, b.ys);
         const loss = (await lossT.data())[0]!;
         const metric = (await metricT.data())[0]!;
         tf.dispose([lossT, metricT]);

@@ -70,7 +70,7 @@ export function topLayersToUnfreeze(base: tf.LayersModel, n: number): string[] {
 }
 
 interface Checkpointer {
-  save(kind: 'checkpoint' | 'best', phase: string, epoch: number): Promise<string>;
+  save(kind: 'checkpoint' | 'best', phase: string, epoch: number, value?: number | null): Promise<string>;
 }
 
 export async function runTraining(recipeFile: string, overrides: TrainOverrides, ctx: RunContext): Promise<void> {
@@ -172,9 +172,11 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
     createdAt: new Date().toISOString(), backend: backend.name, extra,
   });
   const checkpointer: Checkpointer = {
-    save: async (kind, phase, epoch) => {
+    save: async (kind, phase, epoch, value) => {
       const dir = await saveAdaptedModel(adapted.model, path.join(runDir, kind), metadata({ phase, epoch }), { protect: sourceFolder ? [sourceFolder] : [] });
-      emit({ type: 'checkpoint', path: dir, epoch, phase: phase as 'head', best: kind === 'best' });
+      // the value the loop compared (its monitor; without validation data, the training loss)
+      const monitor = dataset.validation.length ? t.earlyStopping?.monitor ?? 'val_loss' : 'loss';
+      emit({ type: 'checkpoint', path: dir, epoch, phase: phase as 'head', best: kind === 'best', ...(value === undefined ? {} : { monitor, value }) });
       return dir;
     },
   };
@@ -247,7 +249,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
     const r = await trainLoop(trainee, source, {
       phase: 'head', task: recipe.task, training: t, epochs: headEpochs, startEpoch: resumeAt?.phase === 'head' ? resumeAt.epoch : 0, baseRate: t.learningRate,
       classWeights, emit, shouldStop: ctx.shouldStop, progress, validate, stepMemoryBytes: fastPath ? undefined : stepBudget,
-      checkpoint: async (epoch, best) => { await checkpointer.save('checkpoint', 'head', epoch); if (best) await checkpointer.save('best', 'head', epoch); },
+      checkpoint: async (epoch, best, value) => { await checkpointer.save('checkpoint', 'head', epoch, value); if (best) await checkpointer.save('best', 'head', epoch, value); },
     });
     phaseResults.head = r;
     progress.add(-(headEpochs - r.epochsRun) * trainBatches); // early stopping
@@ -267,7 +269,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
         phase: 'fineTune', task: recipe.task, training: t, epochs: fineEpochs, startEpoch: resumeAt?.phase === 'fineTune' ? resumeAt.epoch : 0, baseRate: t.learningRate * t.fineTune.learningRateFactor,
         classWeights, emit, shouldStop: ctx.shouldStop, progress, stepMemoryBytes: stepBudget,
         validate: dataset.validation.length ? () => scoreBatches((x) => adapted.model.predict(x) as tf.Tensor, imageSource(dataset.validation, false, undefined).batches(0), recipe.task) : undefined,
-        checkpoint: async (epoch, best) => { await checkpointer.save('checkpoint', 'fineTune', epoch); if (best) await checkpointer.save('best', 'fineTune', epoch); },
+        checkpoint: async (epoch, best, value) => { await checkpointer.save('checkpoint', 'fineTune', epoch, value); if (best) await checkpointer.save('best', 'fineTune', epoch, value); },
       },
     );
     phaseResults.fineTune = r;

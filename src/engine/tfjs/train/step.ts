@@ -1,0 +1,113 @@
+/**
+ * One optimizer update from one batch: the loss and its gradients through `trainee` (its frozen
+ * `prepare` part outside the gradient tape), handed to `apply`. A batch too large for the
+ * backend's memory (memory.ts) runs as equal micro-batches whose gradients are summed: the
+ * batch's mean loss is the sum of each part's mean × its share, so the update is the same.
+ * The training loop and the benchmarks share this, so the bench measures what users run.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { WorkerEvent } from '../../../core/protocol';
+import type { Task } from '../../../core/recipe/schema';
+import { batchLoss, batchMetricSum } from './losses';
+import type { Trainee, TrainBatch } from './loop';
+import { planMicroBatch } from './memory';
+
+export interface StepOptions {
+  task: Task;
+  /** Per-class loss weights (single-label). */
+  weights?: tf.Tensor1D;
+  /** Bytes one forward + backward pass may use; beyond it a batch runs as micro-batches. */
+  stepMemoryBytes?: number;
+  emit?(event: WorkerEvent): void;
+}
+
+interface Grads {
+  value: tf.Scalar;
+  metric: tf.Scalar;
+  grads: tf.NamedTensorMap;
+}
+
+export class Stepper {
+  /** Examples per forward/backward pass; 0: the whole batch at once. */
+  microBatch = 0;
+  planned = false;
+
+  constructor(
+    private readonly trainee: Trainee,
+    private readonly variables: tf.Variable[],
+    private readonly apply: (grads: tf.NamedTensorMap) => void,
+    private readonly opts: StepOptions,
+  ) {}
+
+  /** Gradients of the mean loss over these examples, scaled by `share` (their part of the batch). */
+  private gradsOf(xs: tf.Tensor, ys: tf.Tensor, share: number, withRegularization: boolean): Grads {
+    const { trainee, opts } = this;
+    let metric: tf.Scalar | undefined;
+    const input = trainee.prepare ? trainee.prepare(xs) : xs; // disposed by the caller's tidy
+    const { value, grads } = tf.variableGrads(() => {
+      const pred = trainee.forward(input, true);
+      metric = tf.keep(batchMetricSum(opts.task, ys, pred));
+      const base = batchLoss(opts.task, ys, pred, opts.weights);
+      const scaled = share === 1 ? base : tf.mul(base, share);
+      const regs = withRegularization ? trainee.regularization() : [];
+      return (regs.length ? tf.addN([scaled, ...regs]) : scaled) as tf.Scalar;
+    }, this.variables);
+    return { value, metric: metric!, grads };
+  }
+
+  /** Measures a step on 1 and 2 examples of `b` (no update) and picks the micro-batch size once. */
+  async plan(b: TrainBatch): Promise<void> {
+    this.planned = true;
+    const n = b.xs.shape[0]!;
+    const budget = this.opts.stepMemoryBytes;
+    if (!budget || n < 2) return;
+    const plan = await planMicroBatch((k) => tf.tidy(() => {
+      const { value, metric, grads } = this.gradsOf(tf.slice(b.xs, 0, k), tf.slice(b.ys, 0, k), 1, true);
+      tf.dispose([value, metric, ...Object.values(grads)]);
+    }), n, budget);
+    if (plan.size >= n) return;
+    this.microBatch = plan.size;
+    const mib = (x: number): string => `${Math.round(x / 2 ** 20)} MiB`;
+    const bn = this.trainee.layers.some((l) => l.trainable && l.getClassName() === 'BatchNormalization');
+    this.opts.emit?.({
+      type: 'log', level: 'info',
+      message: `memory: a training step holds about ${mib(plan.perExampleBytes)} per example, so a batch of ${n} (${mib(plan.perExampleBytes * n)}) exceeds the ${mib(budget)} this backend allows; each batch runs as micro-batches of ${plan.size} with summed gradients (the same update${bn ? '; trainable BatchNormalization layers see micro-batch statistics' : ''})`,
+    });
+  }
+
+  /** One update from a whole batch: [loss, metric sum], both kept (the caller disposes them). */
+  step(xs: tf.Tensor, ys: tf.Tensor): [tf.Scalar, tf.Scalar] {
+    const n = xs.shape[0]!;
+    const micro = this.microBatch;
+    if (!micro || n <= micro) {
+      return tf.tidy(() => {
+        const { value, metric, grads } = this.gradsOf(xs, ys, 1, true);
+        this.apply(grads);
+        return [value, metric];
+      });
+    }
+    let acc: tf.NamedTensorMap | undefined;
+    let lossAcc: tf.Scalar = tf.keep(tf.scalar(0));
+    let metricAcc: tf.Scalar = tf.keep(tf.scalar(0));
+    const each = Math.ceil(n / Math.ceil(n / micro)); // equal parts: 32 at ≤ 17 → 16 + 16
+    for (let start = 0; start < n; start += each) {
+      const size = Math.min(each, n - start);
+      const prev = acc;
+      tf.tidy(() => {
+        const { value, metric, grads } = this.gradsOf(tf.slice(xs, start, size), tf.slice(ys, start, size), size / n, start === 0);
+        const sum: tf.NamedTensorMap = {};
+        for (const [k, g] of Object.entries(grads)) sum[k] = tf.keep(prev ? tf.add(prev[k]!, g) : g);
+        acc = sum;
+        const l = tf.keep(tf.add(lossAcc, value) as tf.Scalar);
+        const m = tf.keep(tf.add(metricAcc, metric) as tf.Scalar);
+        tf.dispose([lossAcc, metricAcc]);
+        lossAcc = l;
+        metricAcc = m;
+      });
+      if (prev) tf.dispose(Object.values(prev));
+    }
+    tf.tidy(() => this.apply(acc!));
+    tf.dispose(Object.values(acc!));
+    return [lossAcc, metricAcc];
+  }
+}
