@@ -115,6 +115,7 @@ async function measureTasks(c: ModelCase, batch: number, reps: number, backendNa
   const out: Partial<Record<Task, number>> = {};
   out.predict = batch / (await timeIt(() => { tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync()); }, r));
   for (const l of leaves) l.trainable = false;
+  for (const l of built.head.layers) l.trainable = true; // the classifier (shared with the model's last layer)
   const frozen = await productStep(frozenTrainee(built), varsOf(built.head.layers), x, y, backendName);
   out.frozenTrain = batch / (await timeIt(frozen.run, r));
   const top = leaves.filter((l) => l.weights.length > 0 && l.getClassName() !== 'BatchNormalization').slice(-c.partial);
@@ -320,6 +321,7 @@ async function benchPyTorch(): Promise<void> {
   const predict = await timeIt(() => { tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync()); }, steps);
   const leaves = leafLayers(model);
   for (const l of leaves) l.trainable = false;
+  for (const l of built.head.layers) l.trainable = true;
   const frozenStep = await productStep(frozenTrainee(built), varsOf(built.head.layers), x, y, 'wasm');
   const frozen = await timeIt(frozenStep.run, steps);
   for (const l of leaves) l.trainable = true;

@@ -78,6 +78,16 @@ describe('the training worker: a real run over IPC', () => {
     const b = ofType(two.events, 'evaluation')[0]!.report;
     assert.deepEqual(b.confusion, a.confusion);
     assert.ok(Math.abs(b.loss! - a.loss!) < 1e-6, `${a.loss} vs ${b.loss}`);
+    // the thread's own share: the main thread idle, every batch comes from the thread's TF.js
+    const env = { TRANSFER_STUDIO_EXTRACT_THREADS: '2', TRANSFER_STUDIO_EXTRACT_MIN_IMAGES: '8', TRANSFER_STUDIO_TEST_EXTRACT_MAIN_IDLE: '1' };
+    const thread = await train(p.recipe, { runDir: path.join(p.dir, 'r3') }, { env });
+    assert.ok(ofType(thread.events, 'log').some((l) => l.message === 'feature extraction: 54 of 54 images on the second thread'));
+    assert.deepEqual(ofType(thread.events, 'evaluation')[0]!.report.confusion, a.confusion);
+    // a thread that fails costs time, not the run: the main thread extracts what it did not
+    const failing = await train(p.recipe, { runDir: path.join(p.dir, 'r4') }, { env: { ...env, TRANSFER_STUDIO_TEST_EXTRACT_THREAD_FAIL: '1' } });
+    assert.ok(ofType(failing.events, 'log').some((l) => l.level === 'warn' && /feature-extraction thread failed \(failing on purpose/.test(l.message)));
+    assert.match(features(failing), /^features: 54 computed, 0 reused/);
+    assert.deepEqual(ofType(failing.events, 'evaluation')[0]!.report.confusion, a.confusion);
   });
 
   it('obeys stop at the next batch, keeps a checkpoint, and resumes from it', async () => {

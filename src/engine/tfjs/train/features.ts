@@ -115,16 +115,43 @@ export interface ExtractOptions {
   onBatch?(done: number, total: number, seconds: number, examples: number): void;
 }
 
-/** Run the frozen base over every example not yet in the store. Returns false when stopped. */
-export async function extractFeatures(base: tf.LayersModel, dataset: Dataset, examples: Example[], store: FeatureStore, opts: ExtractOptions): Promise<boolean> {
-  const todo = [...new Map(examples.filter((e) => !store.has(e.file)).map((e) => [e.file, e])).values()];
+/**
+ * The examples still to extract, handed out one batch at a time to whoever asks first: this
+ * thread and an extraction thread share it, so a thread that starts late (its own TF.js and
+ * WASM to load) or runs slower simply takes fewer batches.
+ */
+export class ExtractionQueue {
+  private next = 0;
+  readonly todo: Example[];
+
+  constructor(examples: Example[], store: FeatureStore, readonly batchSize: number) {
+    this.todo = [...new Map(examples.filter((e) => !store.has(e.file)).map((e) => [e.file, e])).values()];
+  }
+
+  take(): Example[] | undefined {
+    if (this.next >= this.todo.length) return undefined;
+    const chunk = this.todo.slice(this.next, this.next + this.batchSize);
+    this.next += chunk.length;
+    return chunk;
+  }
+
+  get taken(): number {
+    return this.next;
+  }
+}
+
+/** Run the frozen base over every example not yet in the store (or the queue's batches). Returns false when stopped. */
+export async function extractFeatures(base: tf.LayersModel, dataset: Dataset, examples: Example[] | ExtractionQueue, store: FeatureStore, opts: ExtractOptions): Promise<boolean> {
+  const queue = examples instanceof ExtractionQueue ? examples : new ExtractionQueue(examples, store, opts.batchSize);
   const { height, width, channels } = dataset.image;
   const per = height * width * channels;
-  for (let i = 0; i < todo.length; i += opts.batchSize) {
+  let done = 0;
+  for (;;) {
     await new Promise((r) => setImmediate(r)); // lets a `stop` message in
     if (opts.shouldStop()) return false;
+    const chunk = queue.take();
+    if (!chunk) return true;
     const t0 = performance.now();
-    const chunk = todo.slice(i, i + opts.batchSize);
     const pixels = new Float32Array(chunk.length * per);
     const loaded = await Promise.all(chunk.map((e) => dataset.load(e)));
     loaded.forEach((p, j) => pixels.set(p, j * per));
@@ -133,9 +160,9 @@ export async function extractFeatures(base: tf.LayersModel, dataset: Dataset, ex
     out.dispose();
     chunk.forEach((e, j) => store.put(e.file, values.slice(j * store.size, (j + 1) * store.size)));
     store.computed += chunk.length;
-    opts.onBatch?.(Math.min(i + opts.batchSize, todo.length), todo.length, (performance.now() - t0) / 1000, chunk.length);
+    done += chunk.length;
+    opts.onBatch?.(done, queue.todo.length, (performance.now() - t0) / 1000, chunk.length);
   }
-  return true;
 }
 
 /** Batches of cached features and their targets, shuffled per epoch with the run's seed. */

@@ -23,7 +23,7 @@ import { imageSpecFor, readRecipe } from '../recipe';
 import { applyFreeze } from '../surgery/freeze';
 import { withInputSize } from '../surgery/inputSize';
 import { hasWeights, leafLayers } from '../surgery/layers';
-import { defaultCacheDir, extractFeatures, featureBatches, featureCacheKey, FeatureStore } from './features';
+import { defaultCacheDir, ExtractionQueue, extractFeatures, featureBatches, featureCacheKey, FeatureStore } from './features';
 import { classWeightVector } from './losses';
 import { stepMemoryBudget } from './memory';
 import { scoreBatches, trainLoop, type BatchSource, type LoopResult, type Trainee } from './loop';
@@ -210,23 +210,28 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
       progress.batchDone(sec, n);
       emit({ type: 'progress', phase: 'extract', done: doneCount, total, message: `features ${doneCount}/${total}` });
     };
-    const todo = [...new Map(all.filter((e) => !store!.has(e.file)).map((e) => [e.file, e])).values()];
+    const queue = new ExtractionQueue(all, store, bs);
+    const todo = queue.todo;
     const threads = extractionThreads(todo.length, recipe, store);
+    // test hook: the main thread leaves every batch to the extraction thread (makes its share certain)
+    const mainIdle = threads > 1 && process.env.TRANSFER_STUDIO_TEST_EXTRACT_MAIN_IDLE === '1';
+    const own = mainIdle ? Promise.resolve(true) : extractFeatures(adapted.base, dataset, queue, store, { batchSize: bs, shouldStop: ctx.shouldStop, onBatch: (_d, _t, sec, n) => onBatch(sec, n, todo.length) });
     let complete: boolean;
     if (threads > 1) {
-      // both cores: this thread takes the first half, an extraction thread (own TF.js + WASM) the rest
-      const split = Math.ceil(todo.length / threads);
-      const [mine, theirs] = [todo.slice(0, split), todo.slice(split)];
+      // both cores: an extraction thread (own TF.js + WASM) takes batches from the same queue
       log(`feature extraction on ${threads} threads`, 'debug');
-      const thread = runExtractionThread({ recipe: recipe.file!, backend: backend.name, files: theirs.map((e) => e.file), cacheDir: store.cacheDir!, key: store.key, batchSize: bs }, (sec, n) => onBatch(sec, n, todo.length), ctx.shouldStop);
-      const [ownDone, threadDone] = await Promise.all([
-        extractFeatures(adapted.base, dataset, mine, store, { batchSize: bs, shouldStop: ctx.shouldStop, onBatch: (_d, _t, sec, n) => onBatch(sec, n, todo.length) }),
-        thread,
-      ]);
-      complete = ownDone && threadDone;
-      store.computed += complete ? theirs.length : 0;
+      const thread = runExtractionThread({ recipe: recipe.file!, backend: backend.name, cacheDir: store.cacheDir!, key: store.key }, queue, (sec, n) => onBatch(sec, n, todo.length), ctx.shouldStop);
+      // a thread that fails costs time, not the run: whatever it did not write, this thread extracts
+      const failed = (e: unknown): 'failed' => { log(`the feature-extraction thread failed (${e instanceof Error ? e.message : String(e)}); continuing on one thread`, 'warn'); return 'failed'; };
+      const [ownDone, theirs] = await Promise.all([own, thread.catch(failed)]);
+      if (theirs === 'failed') complete = ownDone && await extractFeatures(adapted.base, dataset, all, store, { batchSize: bs, shouldStop: ctx.shouldStop, onBatch: (_d, _t, sec, n) => onBatch(sec, n, todo.length) });
+      else {
+        complete = ownDone && theirs !== false;
+        if (theirs) store.computed += theirs;
+        if (theirs !== false) log(`feature extraction: ${theirs} of ${todo.length} images on the second thread`, 'debug');
+      }
     } else {
-      complete = await extractFeatures(adapted.base, dataset, todo, store, { batchSize: bs, shouldStop: ctx.shouldStop, onBatch: (_d, _t, sec, n) => onBatch(sec, n, todo.length) });
+      complete = await own;
     }
     store.fromDisk = all.length - todo.length;
     progress.add(-(Math.ceil(all.length / bs) - extractionBatches)); // cached features cost nothing

@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fromErrorInfo } from '../../../core/errors';
 import type { ResolvedRecipe } from '../../../core/recipe/resolve';
-import type { ExtractJob, ExtractMessage } from '../../../worker/extractThread';
-import type { FeatureStore } from './features';
+import type { ExtractJob, ExtractMessage, ExtractRequest } from '../../../worker/extractThread';
+import type { ExtractionQueue, FeatureStore } from './features';
 
 /** Below this many images per thread a second TF.js instance costs more than it saves. */
 function minImagesPerThread(): number {
@@ -26,23 +26,35 @@ export function extractionThreads(images: number, recipe: ResolvedRecipe, store:
   return images >= minImagesPerThread() * 2 ? 2 : 1;
 }
 
-/** Resolves true when the shard is done, false when stopped; rejects with the thread's error. */
-export function runExtractionThread(job: ExtractJob, onBatch: (seconds: number, examples: number) => void, shouldStop: () => boolean): Promise<boolean> {
-  if (job.files.length === 0) return Promise.resolve(true);
+/**
+ * Runs an extraction thread on batches taken from `queue` as it asks for them (after it has
+ * loaded its own TF.js, WASM and model). Resolves with the examples it extracted, or false when
+ * stopped; rejects with the thread's error.
+ */
+export function runExtractionThread(job: ExtractJob, queue: ExtractionQueue, onBatch: (seconds: number, examples: number) => void, shouldStop: () => boolean): Promise<number | false> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(threadScript()!, { workerData: job });
-    const poll = setInterval(() => {
-      if (shouldStop()) {
-        clearInterval(poll);
-        void worker.terminate().then(() => resolve(false));
-      }
-    }, 100);
+    let extracted = 0;
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearInterval(poll);
+      fn();
+      void worker.terminate();
+    };
+    const poll = setInterval(() => { if (shouldStop()) settle(() => resolve(false)); }, 100);
+    const feed = (): void => {
+      const chunk = queue.take();
+      worker.postMessage(chunk ? { type: 'chunk', files: chunk.map((e) => e.file) } satisfies ExtractRequest : { type: 'end' } satisfies ExtractRequest);
+    };
     worker.on('message', (m: ExtractMessage) => {
-      if (m.type === 'progress') onBatch(m.seconds, m.examples);
-      if (m.type === 'done') { clearInterval(poll); resolve(true); void worker.terminate(); }
-      if (m.type === 'error') { clearInterval(poll); reject(fromErrorInfo(m.error)); void worker.terminate(); }
+      if (m.type === 'ready') feed();
+      if (m.type === 'progress') { extracted += m.examples; onBatch(m.seconds, m.examples); feed(); }
+      if (m.type === 'done') settle(() => resolve(extracted));
+      if (m.type === 'error') settle(() => reject(fromErrorInfo(m.error)));
     });
-    worker.on('error', (e) => { clearInterval(poll); reject(e); });
-    worker.on('exit', (code) => { clearInterval(poll); if (code !== 0 && code !== 1) reject(new Error(`the feature-extraction thread exited with code ${code}`)); });
+    worker.on('error', (e) => settle(() => reject(e)));
+    worker.on('exit', (code) => settle(() => (code === 0 || code === 1 ? resolve(extracted) : reject(new Error(`the feature-extraction thread exited with code ${code}`)))));
   });
 }
