@@ -1,36 +1,40 @@
 /**
- * A feature-extraction thread (worker_threads): its own TF.js and WASM instance run the frozen base
- * over batches of images the run's main thread hands it, one at a time (`ready` / `progress` ask
- * for the next), and write the features to the shared disk cache. The main thread takes batches
- * from the same queue, so extraction uses both cores however long this thread takes to start.
+ * A feature-extraction thread (worker_threads): its own TF.js and WASM instance run the frozen
+ * base. The run's main thread prepares each batch (decoded, normalised pixels, transferred, not
+ * copied) and stores the features that come back; the threads only compute, so on two cores two
+ * of them run at full speed side by side. The run starts them before it opens the dataset, so
+ * loading the model and warming up overlap with that.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { toErrorInfo } from '../core/errors';
 import { adaptModel } from '../engine/tfjs/adapt';
 import { selectBackend } from '../engine/tfjs/backend';
-import { loadImageFile } from '../engine/tfjs/data';
 import { configureTfjs } from '../engine/tfjs/env';
 import { loadModel } from '../engine/tfjs/io/load';
 import { imageSpecFor, readRecipe } from '../engine/tfjs/recipe';
 import { withInputSize } from '../engine/tfjs/surgery/inputSize';
-import { FeatureStore } from '../engine/tfjs/train/features';
+import { featureCacheKey } from '../engine/tfjs/train/features';
 
 export interface ExtractJob {
   recipe: string;
   backend: 'tensorflow' | 'wasm' | 'cpu';
-  cacheDir: string;
-  key: string;
 }
 
-/** main thread → extraction thread */
-export type ExtractRequest = { type: 'chunk'; files: string[] } | { type: 'end' };
-/** extraction thread → main thread */
-export type ExtractMessage = { type: 'ready' } | { type: 'progress'; seconds: number; examples: number } | { type: 'done' } | { type: 'error'; error: ReturnType<typeof toErrorInfo> };
+/** main thread → extraction thread: `pixels` holds `n` images (HWC, normalised), its buffer transferred. */
+export type ExtractRequest = { type: 'batch'; id: number; n: number; pixels: Float32Array } | { type: 'end' };
+/**
+ * extraction thread → main thread. `ready` carries the feature-cache key the thread computed (the
+ * run uses a thread only when it is its own); `features` returns the batch's pixel buffer too, for
+ * the next batch.
+ */
+export type ExtractMessage =
+  | { type: 'ready'; key: string }
+  | { type: 'features'; id: number; values: Float32Array; pixels: Float32Array; seconds: number }
+  | { type: 'error'; error: ReturnType<typeof toErrorInfo> };
 
-/** The next request from the main thread. */
-function nextRequest(): Promise<ExtractRequest> {
-  return new Promise((resolve) => parentPort!.once('message', resolve));
+function post(m: ExtractMessage, transfer: ArrayBuffer[] = []): void {
+  parentPort!.postMessage(m, transfer);
 }
 
 async function main(job: ExtractJob): Promise<void> {
@@ -41,24 +45,27 @@ async function main(job: ExtractJob): Promise<void> {
   const loaded = await loadModel(recipe.model);
   const image = imageSpecFor(loaded, recipe);
   if (recipe.data?.imageSize) loaded.model = await withInputSize(loaded.model, image.height, image.width);
-  const adapted = adaptModel(loaded, recipe, { outputs: 2 }); // only the base is used
-  const store = new FeatureStore({ cacheDir: job.cacheDir, key: job.key, featureShape: adapted.featureShape, memoryBudgetBytes: 0 });
-  const per = image.height * image.width * image.channels;
-  parentPort!.postMessage({ type: 'ready' } satisfies ExtractMessage);
-  for (let req = await nextRequest(); req.type === 'chunk'; req = await nextRequest()) {
-    const t0 = performance.now();
-    const chunk = req.files;
-    const pixels = new Float32Array(chunk.length * per);
-    (await Promise.all(chunk.map((f) => loadImageFile(f, image)))).forEach((p, j) => pixels.set(p, j * per));
-    const out = tf.tidy(() => adapted.base.predict(tf.tensor4d(pixels, [chunk.length, image.height, image.width, image.channels])) as tf.Tensor);
-    const values = (await out.data()) as Float32Array;
-    out.dispose();
-    chunk.forEach((f, j) => store.put(f, values.slice(j * store.size, (j + 1) * store.size)));
-    parentPort!.postMessage({ type: 'progress', seconds: (performance.now() - t0) / 1000, examples: chunk.length } satisfies ExtractMessage);
-  }
+  // only the base is used; a head with fixed units is sized as the recipe says, so it builds
+  const fixed = recipe.head?.at(-1);
+  const adapted = adaptModel(loaded, recipe, { outputs: fixed && 'units' in fixed && typeof fixed.units === 'number' ? fixed.units : 2 });
+  const { height, width, channels } = image;
+  // warm up (kernels, JIT) while the run is still opening its dataset, so the first real batch runs at speed
+  tf.tidy(() => (adapted.base.predict(tf.zeros([1, height, width, channels])) as tf.Tensor).dataSync());
+  post({ type: 'ready', key: featureCacheKey(loaded.sha256, adapted.cut, image, adapted.featureShape) });
+  parentPort!.on('message', (req: ExtractRequest) => {
+    if (req.type === 'end') {
+      process.exit(0);
+    }
+    try {
+      const t0 = performance.now();
+      const out = tf.tidy(() => adapted.base.predict(tf.tensor4d(req.pixels.subarray(0, req.n * height * width * channels), [req.n, height, width, channels])) as tf.Tensor);
+      const values = new Float32Array(out.dataSync() as Float32Array); // its own buffer, safe to transfer on every backend
+      out.dispose();
+      post({ type: 'features', id: req.id, values, pixels: req.pixels, seconds: (performance.now() - t0) / 1000 }, [values.buffer as ArrayBuffer, req.pixels.buffer as ArrayBuffer]);
+    } catch (e) {
+      post({ type: 'error', error: toErrorInfo(e) });
+    }
+  });
 }
 
-main(workerData as ExtractJob).then(
-  () => parentPort!.postMessage({ type: 'done' } satisfies ExtractMessage),
-  (e: unknown) => parentPort!.postMessage({ type: 'error', error: toErrorInfo(e) } satisfies ExtractMessage),
-);
+main(workerData as ExtractJob).catch((e: unknown) => post({ type: 'error', error: toErrorInfo(e) }));

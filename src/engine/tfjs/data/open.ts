@@ -160,6 +160,9 @@ export async function openDataset(options: DatasetOptions, log: (line: string) =
       normalize(isAugmenting(spec) ? augment(px, image.height, image.width, image.channels, spec, random ?? Math.random) : px, image.channels, image.preprocess, out);
       return out;
     },
+    async loadInto(example: Example, out: Float32Array, offset: number): Promise<void> {
+      normalize(await pixels(example.file), image.channels, image.preprocess, out, offset);
+    },
   };
 }
 

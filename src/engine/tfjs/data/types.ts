@@ -58,6 +58,11 @@ export interface Dataset {
   report: DatasetReport;
   /** Decoded, resized, normalised pixels of one example (HWC, float32), with optional augmentation. */
   load(example: Example, augment?: AugmentSpec, random?: () => number): Promise<Float32Array>;
+  /**
+   * The same pixels (no augmentation) written into `out` at `offset`: batch builders reuse one
+   * buffer instead of allocating per image (big allocations serialise threads on page faults).
+   */
+  loadInto(example: Example, out: Float32Array, offset: number): Promise<void>;
   /** Decoded pixels kept in memory (bounded by the memory budget). */
   cache?: { readonly sizeBytes: number; readonly count: number; readonly budgetBytes: number };
 }

@@ -116,9 +116,9 @@ export interface ExtractOptions {
 }
 
 /**
- * The examples still to extract, handed out one batch at a time to whoever asks first: this
- * thread and an extraction thread share it, so a thread that starts late (its own TF.js and
- * WASM to load) or runs slower simply takes fewer batches.
+ * The examples still to extract, handed out one batch at a time to whoever asks first: the
+ * extraction threads share it (threads.ts), so a thread that starts late or runs slower simply
+ * takes fewer batches.
  */
 export class ExtractionQueue {
   private next = 0;
@@ -146,15 +146,16 @@ export async function extractFeatures(base: tf.LayersModel, dataset: Dataset, ex
   const { height, width, channels } = dataset.image;
   const per = height * width * channels;
   let done = 0;
+  let buffer: Float32Array | undefined; // one input buffer for every batch (see Dataset.loadInto)
   for (;;) {
     await new Promise((r) => setImmediate(r)); // lets a `stop` message in
     if (opts.shouldStop()) return false;
     const chunk = queue.take();
     if (!chunk) return true;
     const t0 = performance.now();
-    const pixels = new Float32Array(chunk.length * per);
-    const loaded = await Promise.all(chunk.map((e) => dataset.load(e)));
-    loaded.forEach((p, j) => pixels.set(p, j * per));
+    buffer ??= new Float32Array(queue.batchSize * per);
+    const pixels = buffer.subarray(0, chunk.length * per);
+    await Promise.all(chunk.map((e, j) => dataset.loadInto(e, pixels, j * per)));
     const out = tf.tidy(() => base.predict(tf.tensor4d(pixels, [chunk.length, height, width, channels])) as tf.Tensor);
     const values = (await out.data()) as Float32Array;
     out.dispose();

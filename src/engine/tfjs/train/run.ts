@@ -28,7 +28,7 @@ import { classWeightVector } from './losses';
 import { stepMemoryBudget } from './memory';
 import { scoreBatches, trainLoop, type BatchSource, type LoopResult, type Trainee } from './loop';
 import { Progress } from './progress';
-import { extractionThreads, runExtractionThread } from './threads';
+import { ExtractionThread, extractionThreadCount, extractOnThreads, worthThreads } from './threads';
 
 export interface RunContext {
   emit(event: WorkerEvent): void;
@@ -87,8 +87,9 @@ export async function runTraining(recipeFile: string, overrides: TrainOverrides,
   writeFileAtomic(path.join(runDir, 'run.json'), JSON.stringify({ recipe: recipe.file, name: recipe.name, output: recipe.output, startedAt: new Date().toISOString(), status: 'running', pid: process.pid }, null, 2));
   let status: 'done' | 'stopped' | 'failed' = 'failed';
   let summary: Record<string, unknown> = {};
+  const deferred: (() => void)[] = []; // cleanups execute() registers (an extraction thread)
   try {
-    const result = await execute(recipe, overrides, runDir, { ...ctx, emit }, log);
+    const result = await execute(recipe, overrides, runDir, { ...ctx, emit }, log, (fn) => deferred.push(fn));
     status = result.stopped ? 'stopped' : 'done';
     summary = result.summary;
     emit({ type: 'done', output: result.output, stopped: result.stopped, durationMs: performance.now() - started });
@@ -100,6 +101,7 @@ export async function runTraining(recipeFile: string, overrides: TrainOverrides,
     summary = { error: error.message };
     throw e;
   } finally {
+    for (const fn of deferred) fn();
     const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as Record<string, unknown>;
     writeFileAtomic(path.join(runDir, 'run.json'), JSON.stringify({ ...run, ...summary, status, endedAt: new Date().toISOString(), durationMs: Math.round(performance.now() - started) }, null, 2));
   }
@@ -120,7 +122,7 @@ function wasmOutOfMemory(e: unknown, recipe: ResolvedRecipe): UserError | undefi
   });
 }
 
-async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir: string, ctx: RunContext, log: (m: string, l?: 'info' | 'warn' | 'debug') => void): Promise<{ output: string; stopped: boolean; summary: Record<string, unknown> }> {
+async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir: string, ctx: RunContext, log: (m: string, l?: 'info' | 'warn' | 'debug') => void, defer: (cleanup: () => void) => void): Promise<{ output: string; stopped: boolean; summary: Record<string, unknown> }> {
   // the last completed epoch, so a stop checkpoint resumes where it left off
   let last = { phase: 'head', epoch: 0 };
   const emit = (e: WorkerEvent): void => {
@@ -132,6 +134,14 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
   const backend = await selectBackend(t.backend, (line) => log(line));
   tf.randomUniform([1]).dispose(); // make sure the backend is live before timing anything
   const stepBudget = stepMemoryBudget(backend.name);
+  // feature-extraction threads, started now so that they load and warm up while this thread opens
+  // the dataset; used only if the run takes the fast path with enough images to extract
+  const augment = recipe.data.augment && Object.values(recipe.data.augment).some((v) => v) ? recipe.data.augment : undefined;
+  const cacheDir = recipe.data.cache === 'memory' ? undefined : ctx.cacheDir ?? defaultCacheDir();
+  const threadCount = !augment && recipe.data.cache !== 'off' ? extractionThreadCount(recipe) : 0;
+  const threads = Array.from({ length: threadCount }, () => new ExtractionThread({ recipe: recipe.file!, backend: backend.name }));
+  const closeThreads = (): void => { for (const th of threads) th.close(); };
+  defer(closeThreads);
   const loaded = await loadModel(recipe.model);
   const image = imageSpecFor(loaded, recipe);
   if (recipe.data.imageSize) loaded.model = await withInputSize(loaded.model, image.height, image.width, recipe.file);
@@ -145,8 +155,8 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
   const outputs = dataset.labels.length;
 
   const adapted = adaptModel(loaded, recipe, { outputs });
-  const augment = recipe.data.augment && Object.values(recipe.data.augment).some((v) => v) ? recipe.data.augment : undefined;
   const fastPath = adapted.baseFrozen && !augment && recipe.data.cache !== 'off';
+  if (!fastPath) closeThreads(); // no features to extract: free their TF.js now
   const headEpochs = t.epochs;
   const fineEpochs = t.fineTune?.epochs ?? 0;
   const baselineEpochs = t.baseline === 'scratch' ? headEpochs + fineEpochs : 0;
@@ -199,7 +209,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
   // Phase 1: the head (base frozen as the recipe says), on cached features when possible
   let store: FeatureStore | undefined;
   if (fastPath) {
-    store = new FeatureStore({ cacheDir: recipe.data.cache === 'memory' ? undefined : ctx.cacheDir ?? defaultCacheDir(), key: featureCacheKey(loaded.sha256, adapted.cut, image, adapted.featureShape), featureShape: adapted.featureShape, memoryBudgetBytes: memoryBudget() });
+    store = new FeatureStore({ cacheDir, key: featureCacheKey(loaded.sha256, adapted.cut, image, adapted.featureShape), featureShape: adapted.featureShape, memoryBudgetBytes: memoryBudget() });
     const all = [...dataset.train, ...dataset.validation, ...dataset.test];
     const t0 = performance.now();
     let extractionBatches = 0;
@@ -212,26 +222,19 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
     };
     const queue = new ExtractionQueue(all, store, bs);
     const todo = queue.todo;
-    const threads = extractionThreads(todo.length, recipe, store);
-    // test hook: the main thread leaves every batch to the extraction thread (makes its share certain)
-    const mainIdle = threads > 1 && process.env.TRANSFER_STUDIO_TEST_EXTRACT_MAIN_IDLE === '1';
-    const own = mainIdle ? Promise.resolve(true) : extractFeatures(adapted.base, dataset, queue, store, { batchSize: bs, shouldStop: ctx.shouldStop, onBatch: (_d, _t, sec, n) => onBatch(sec, n, todo.length) });
+    const extractHere = (from: Example[] | ExtractionQueue): Promise<boolean> => extractFeatures(adapted.base, dataset, from, store!, { batchSize: bs, shouldStop: ctx.shouldStop, onBatch: (_d, _t, sec, n) => onBatch(sec, n, todo.length) });
     let complete: boolean;
-    if (threads > 1) {
-      // both cores: an extraction thread (own TF.js + WASM) takes batches from the same queue
-      log(`feature extraction on ${threads} threads`, 'debug');
-      const thread = runExtractionThread({ recipe: recipe.file!, backend: backend.name, cacheDir: store.cacheDir!, key: store.key }, queue, (sec, n) => onBatch(sec, n, todo.length), ctx.shouldStop);
-      // a thread that fails costs time, not the run: whatever it did not write, this thread extracts
-      const failed = (e: unknown): 'failed' => { log(`the feature-extraction thread failed (${e instanceof Error ? e.message : String(e)}); continuing on one thread`, 'warn'); return 'failed'; };
-      const [ownDone, theirs] = await Promise.all([own, thread.catch(failed)]);
-      if (theirs === 'failed') complete = ownDone && await extractFeatures(adapted.base, dataset, all, store, { batchSize: bs, shouldStop: ctx.shouldStop, onBatch: (_d, _t, sec, n) => onBatch(sec, n, todo.length) });
-      else {
-        complete = ownDone && theirs !== false;
-        if (theirs) store.computed += theirs;
-        if (theirs !== false) log(`feature extraction: ${theirs} of ${todo.length} images on the second thread`, 'debug');
-      }
+    if (worthThreads(todo.length, threads.length)) {
+      // the threads compute, this one loads their batches (features.ts has the one-thread path)
+      const r = await extractOnThreads(threads, dataset, queue, store, { batchSize: bs, shouldStop: ctx.shouldStop, onBatch: (sec, n) => onBatch(sec, n, todo.length) });
+      closeThreads();
+      log(`feature extraction on ${threads.length} threads: ${r.perThread.join(' + ')} images`, 'debug');
+      // a thread that fails costs time, not the run: what the threads did not extract, this thread does
+      for (const e of r.errors) log(`a feature-extraction thread failed (${e.message}); its share is extracted here`, 'warn');
+      complete = !r.stopped && await extractHere(all);
     } else {
-      complete = await own;
+      closeThreads(); // too few images to extract: one thread is quicker than starting more
+      complete = await extractHere(queue);
     }
     store.fromDisk = all.length - todo.length;
     progress.add(-(Math.ceil(all.length / bs) - extractionBatches)); // cached features cost nothing
