@@ -53,6 +53,8 @@ async function writeSchema() {
 
 process.chdir(root);
 const t0 = Date.now();
+// a production build (what `npm run package` ships) starts clean: no source maps left from dev builds
+if (production) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
   console.log('watching…');

