@@ -144,7 +144,7 @@ async function measureTasks(c: ModelCase, batch: number, reps: number, backendNa
 
 async function benchBackends(): Promise<void> {
   const backends: string[] = ['cpu', 'wasm'];
-  const batch = quick ? 16 : 32;
+  const batch = quick ? 8 : 32; // quick: the pure-JS backend's steps dominate the run; same batch for every backend
   const reps = quick ? 2 : 5;
   results.backendBatch = batch;
   const cases: ModelCase[] = [
@@ -283,9 +283,12 @@ function benchExtension(): void {
   results.bundleKiB = sizes;
   // activate() against a stand-in `vscode` API (every member callable): the cost of our own code and bundle
   const Module = require('node:module') as { _load: (r: string, ...a: unknown[]) => unknown };
-  const any: unknown = new Proxy(function () { /* stand-in */ }, { get: (_t, p) => (p === 'then' ? undefined : p === Symbol.toPrimitive ? () => '' : any), apply: () => any, construct: () => any as object });
+  const any: unknown = new Proxy(function () { /* stand-in */ }, { get: (_t, p) => (p === 'then' ? undefined : p === Symbol.toPrimitive ? () => '' : any), apply: () => any, construct: () => any as object, set: () => true });
+  // esbuild copies a module's own properties (__toESM): name every member the bundle uses
+  const used = new Set([...fs.readFileSync(path.join(ROOT, 'dist', 'extension.js'), 'utf8').matchAll(/\bvscode\d*\.([A-Za-z_$][\w$]*)/g)].map((m) => m[1]!));
+  const standIn = Object.fromEntries([...used].map((n) => [n, any]));
   const load = Module._load;
-  Module._load = (request: string, ...rest: unknown[]) => (request === 'vscode' ? any : load(request, ...rest));
+  Module._load = (request: string, ...rest: unknown[]) => (request === 'vscode' ? standIn : load(request, ...rest));
   try {
     const t0 = performance.now();
     const ext = require(path.join(ROOT, 'dist', 'extension.js')) as { activate(ctx: unknown): unknown };
