@@ -129,6 +129,17 @@ describe('training settings through real runs', () => {
     assert.ok(fs.readFileSync(path.join(r.output, 'weights.bin')).equals(fs.readFileSync(path.join(r.runDir, 'best', 'weights.bin'))));
   });
 
+  it('the from-scratch baseline repeats with the same seed too (its random initial weights are seeded)', async () => {
+    const a = await run(p, { epochs: 1, baseline: 'scratch' });
+    const b = await run(p, { epochs: 1, baseline: 'scratch' });
+    const c = await run(p, { epochs: 1, baseline: 'scratch', seed: 12 });
+    const baseline = (r: typeof a): number[] => ofType(r.events, 'batchEnd').filter((e) => e.phase === 'baseline').map((e) => e.loss!);
+    assert.ok(baseline(a).length > 1);
+    assert.deepEqual(baseline(b), baseline(a));
+    assert.notDeepEqual(baseline(c), baseline(a));
+    assert.deepEqual(ofType(b.events, 'evaluation')[0]!.baseline!.confusion, ofType(a.events, 'evaluation')[0]!.baseline!.confusion);
+  });
+
   it('the same seed gives identical losses; a different seed different ones', async () => {
     const a = await run(p, { seed: 11 });
     const b = await run(p, { seed: 11 });

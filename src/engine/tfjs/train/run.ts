@@ -307,7 +307,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
   let baseline: EvaluationReport | undefined;
   const warnings: string[] = [];
   if (t.baseline === 'scratch') {
-    const scratch = await scratchModel(adapted);
+    const scratch = await scratchModel(adapted, t.seed);
     log(`baseline: training the same architecture from random weights for ${baselineEpochs} epochs`);
     const r = await trainLoop(
       { forward: (x, training) => forward(scratch, x, training), layers: leafLayers(scratch), headLayerNames: new Set(), regularization: () => regularizers(scratch) },
@@ -352,12 +352,15 @@ function regularizers(model: tf.LayersModel): tf.Scalar[] {
  * from scratch the moving statistics would otherwise still be near their initial values when the
  * model is evaluated, and it would score at chance for a reason unrelated to transfer.
  */
-async function scratchModel(adapted: AdaptedModel): Promise<tf.LayersModel> {
+/** Initializers that draw random numbers: seeded from the run's seed, so the baseline repeats too. */
+const RANDOM_INITIALIZERS = /^(GlorotUniform|GlorotNormal|HeUniform|HeNormal|LeCunUniform|LeCunNormal|RandomUniform|RandomNormal|TruncatedNormal|VarianceScaling|Orthogonal)$/;
+
+async function scratchModel(adapted: AdaptedModel, seed: number): Promise<tf.LayersModel> {
+  let draws = 0;
   const topology = JSON.parse(JSON.stringify(adapted.model.toJSON(null, false)), (_key, value: unknown) => {
-    if (value && typeof value === 'object' && (value as { class_name?: string }).class_name === 'BatchNormalization') {
-      const v = value as { config: Record<string, unknown> };
-      return { ...v, config: { ...v.config, momentum: 0.9 } };
-    }
+    const v = value as { class_name?: string; config?: Record<string, unknown> } | null;
+    if (v && typeof v === 'object' && v.class_name === 'BatchNormalization') return { ...v, config: { ...v.config, momentum: 0.9 } };
+    if (v && typeof v === 'object' && v.class_name && RANDOM_INITIALIZERS.test(v.class_name) && v.config && 'seed' in v.config) return { ...v, config: { ...v.config, seed: seed * 1000 + draws++ } };
     return value;
   }) as Record<string, unknown>;
   const m = await tf.models.modelFromJSON({ modelTopology: topology as never } as never);
