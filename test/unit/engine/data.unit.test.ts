@@ -782,6 +782,32 @@ describe('data: bad input', () => {
     assert.deepEqual(snapshotDir(dir), before);
   });
 
+  it('files that are not images by name (a README, a CSV) are listed but never count against maxSkipped', async () => {
+    const dir = tempDir();
+    copyClass(dir, 'a', 3, 'bag');
+    copyClass(dir, 'b', 3, 'coat');
+    for (const c of ['a', 'b']) {
+      fs.writeFileSync(path.join(dir, c, 'README.txt'), 'notes');
+      fs.writeFileSync(path.join(dir, c, 'labels.csv'), 'x,y');
+    }
+    // 4 non-image files beside 6 images: 40 % of the folder, far past a 10 % maxSkipped, and it opens
+    const ds = await openDataset(options(dir, { maxSkipped: 0.1 }));
+    assert.equal(ds.train.length + ds.validation.length, 6);
+    assert.deepEqual(ds.report.skipped.map((x) => path.basename(x.file)).sort(), ['README.txt', 'README.txt', 'labels.csv', 'labels.csv']);
+    assert.ok(ds.report.skipped.every((x) => /^not an image \(\.(txt|csv)\)$/.test(x.reason)));
+  });
+
+  it('too many unusable files in the validation folder: the error names that folder', async () => {
+    const train = tempDir();
+    copyClass(train, 'a', 6, 'bag');
+    copyClass(train, 'b', 6, 'coat');
+    const validation = tempDir();
+    copyClass(validation, 'a', 2, 'bag');
+    copyClass(validation, 'b', 2, 'coat');
+    for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(validation, 'a', `broken-${i}.png`), 'not a png');
+    await rejectsWithUserError(openDataset(options(train, { validation, maxSkipped: 0.1 })), /4 of 20 files cannot be used/, validation);
+  });
+
   it('a class whose every image is unreadable is left out with a warning; if that leaves one class it is a UserError', async () => {
     const dir = tempDir();
     copyClass(dir, 'a', 5, 'bag');

@@ -100,5 +100,5 @@ export function listCsv(csv: string, task: Task): Listing {
       warnings.push(`${name}: every label is a number (${labels.size} distinct): if they are values to predict, set "task": "regression"`);
     }
   }
-  return { source: csv, items, skipped, warnings, targets, emptyClasses: [] };
+  return { source: csv, items, skipped, ignored: [], warnings, targets, emptyClasses: [] };
 }

@@ -48,7 +48,7 @@ export function listFolder(dir: string, task: Task): Listing {
     });
   }
   const items: Listed[] = [];
-  const skipped: Skipped[] = [];
+  const ignored: Skipped[] = [];
   const emptyClasses: string[] = [];
   for (const c of classes) {
     const seen = new Set<string>();
@@ -62,12 +62,12 @@ export function listFolder(dir: string, task: Task): Listing {
         else if (IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
           items.push({ file: e.file, labels: [c.name], values: [] });
           count++;
-        } else skipped.push({ file: e.file, reason: `not an image (${path.extname(e.name) || 'no extension'})` });
+        } else ignored.push({ file: e.file, reason: `not an image (${path.extname(e.name) || 'no extension'})` });
       }
     };
     walk(c.file);
     if (count === 0) emptyClasses.push(c.name);
   }
   const warnings = loose.length ? [`${loose.length} image(s) directly in ${dir} are not in a class folder: ignored`] : [];
-  return { source: dir, items, skipped, warnings, emptyClasses };
+  return { source: dir, items, skipped: [], ignored, warnings, emptyClasses };
 }

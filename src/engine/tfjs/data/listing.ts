@@ -26,6 +26,11 @@ export interface Listing {
   source: string;
   items: Listed[];
   skipped: Skipped[];
+  /**
+   * Files that are not images by their name (a README.txt or labels.csv in a class folder): listed in
+   * the report, never counted against `maxSkipped` (they were never meant as data).
+   */
+  ignored: Skipped[];
   warnings: string[];
   /** Regression output names (CSV header, or y1…yn). */
   targets?: string[];

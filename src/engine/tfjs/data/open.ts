@@ -76,10 +76,19 @@ export async function openDataset(options: DatasetOptions, log: (line: string) =
     }
     if (++checked % 2000 === 0) log(`checked ${checked} of ${candidates.length} files (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   });
-  const skipped: Skipped[] = [...listings.flatMap((l) => l.listing.skipped), ...candidates.flatMap(({ item }, i) => (reasons[i] ? [{ file: item.file, reason: reasons[i] }] : []))];
+  const unusable: Skipped[] = [...listings.flatMap((l) => l.listing.skipped), ...candidates.flatMap(({ item }, i) => (reasons[i] ? [{ file: item.file, reason: reasons[i] }] : []))];
   const usable = candidates.filter((_, i) => !reasons[i]);
   const totalFiles = candidates.length + listings.reduce((n, l) => n + l.listing.skipped.length, 0);
-  if (totalFiles > 0 && skipped.length / totalFiles > options.maxSkipped) throw skippedTooMany(skipped, totalFiles, options.maxSkipped, options.train);
+  // the error names the folder (or CSV) most of the unusable files come from
+  const sourceOf = new Map<string, string>();
+  for (const l of listings) for (const f of [...l.listing.items.map((i) => i.file), ...l.listing.skipped.map((x) => x.file)]) sourceOf.set(f, l.source);
+  const worstSource = (list: Skipped[]): string => {
+    const n = new Map<string, number>();
+    for (const x of list) { const src = sourceOf.get(x.file) ?? options.train; n.set(src, (n.get(src) ?? 0) + 1); }
+    return [...n].sort((a, b) => b[1] - a[1])[0]?.[0] ?? options.train;
+  };
+  if (totalFiles > 0 && unusable.length / totalFiles > options.maxSkipped) throw skippedTooMany(unusable, totalFiles, options.maxSkipped, worstSource(unusable));
+  const skipped: Skipped[] = [...unusable, ...listings.flatMap((l) => l.listing.ignored)];
 
   // 3. labels: the recipe's order, or sorted training labels (regression: the target names)
   const warnings = listings.flatMap((l) => l.listing.warnings);
@@ -139,8 +148,9 @@ export async function openDataset(options: DatasetOptions, log: (line: string) =
       if (!(e instanceof UnreadableImageError) || failed.has(file)) throw e;
       failed.set(file, e.reason);
       report.skipped.push({ file, reason: e.reason });
+      unusable.push({ file, reason: e.reason });
       log(`skipped ${file}: ${e.reason}`);
-      if (report.skipped.length / totalFiles > options.maxSkipped) throw skippedTooMany(report.skipped, totalFiles, options.maxSkipped, options.train);
+      if (unusable.length / totalFiles > options.maxSkipped) throw skippedTooMany(unusable, totalFiles, options.maxSkipped, worstSource(unusable));
       throw e;
     }
   };
