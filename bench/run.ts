@@ -25,6 +25,7 @@ import { WorkerClient } from '../src/core/workerClient';
 import { adaptModel } from '../src/engine/tfjs/adapt';
 import { forceBackend, selectBackend } from '../src/engine/tfjs/backend';
 import { configureTfjs } from '../src/engine/tfjs/env';
+import { fuseForInference, predictFused, type FusedInference } from '../src/engine/tfjs/inference/fuse';
 import { loadModel } from '../src/engine/tfjs/io/load';
 import { withInputSize } from '../src/engine/tfjs/surgery/inputSize';
 import { leafLayers } from '../src/engine/tfjs/surgery/layers';
@@ -99,7 +100,8 @@ async function productStep(trainee: Trainee, vars: tf.Variable[], x: tf.Tensor, 
   return { run: () => { const [l, m] = stepper.step(x, y); l.dataSync(); tf.dispose([l, m]); }, micro: stepper.microBatch };
 }
 
-const frozenTrainee = (b: Built): Trainee => ({ prepare: (x) => b.base.predict(x) as tf.Tensor, forward: (f, training) => b.head.apply(f, { training }) as tf.Tensor, layers: b.head.layers, headLayerNames: new Set(), regularization: () => [] });
+// the product's frozen base: conv → BN → ReLU chains fused (src/engine/tfjs/inference/fuse.ts)
+const frozenTrainee = (b: Built, base: FusedInference): Trainee => ({ prepare: (x) => base.predict(x), forward: (f, training) => b.head.apply(f, { training }) as tf.Tensor, layers: b.head.layers, headLayerNames: new Set(), regularization: () => [] });
 const wholeTrainee = (model: tf.LayersModel, training = true): Trainee => ({ forward: (x) => model.apply(x, { training }) as tf.Tensor, layers: leafLayers(model), headLayerNames: new Set(), regularization: () => [] });
 
 /** Images per second for each task on the current backend. */
@@ -113,11 +115,13 @@ async function measureTasks(c: ModelCase, batch: number, reps: number, backendNa
   const slow = backendName === 'cpu';
   const r = slow ? Math.max(1, Math.min(reps, 2)) : reps;
   const out: Partial<Record<Task, number>> = {};
-  out.predict = batch / (await timeIt(() => { tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync()); }, r));
+  out.predict = batch / (await timeIt(() => { tf.tidy(() => predictFused(model, x).dataSync()); }, r));
   for (const l of leaves) l.trainable = false;
   for (const l of built.head.layers) l.trainable = true; // the classifier (shared with the model's last layer)
-  const frozen = await productStep(frozenTrainee(built), varsOf(built.head.layers), x, y, backendName);
+  const fusedBase = fuseForInference(built.base);
+  const frozen = await productStep(frozenTrainee(built, fusedBase), varsOf(built.head.layers), x, y, backendName);
   out.frozenTrain = batch / (await timeIt(frozen.run, r));
+  fusedBase.dispose();
   const top = leaves.filter((l) => l.weights.length > 0 && l.getClassName() !== 'BatchNormalization').slice(-c.partial);
   top.forEach((l) => { l.trainable = true; });
   const partial = await productStep(wholeTrainee(model), varsOf(top), x, y, backendName);
@@ -132,7 +136,7 @@ async function measureTasks(c: ModelCase, batch: number, reps: number, backendNa
   const hvars = headModel.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
   const hopt = tf.train.adam(1e-3);
   const epoch = (): void => {
-    for (let i = 0; i < 8; i++) tf.tidy(() => { const xb = feats.slice([i * batch, 0], [batch, -1]); const yb = hy.slice([i * batch, 0], [batch, -1]); const { value, grads } = tf.variableGrads(() => batchLoss('single-label', yb, headModel.apply(xb, { training: true }) as tf.Tensor), hvars); hopt.applyGradients(grads); value.dataSync(); });
+    for (let i = 0; i < 8; i++) tf.tidy(() => { const xb = feats.slice([i * batch, 0], [batch, -1]); const yb = hy.slice([i * batch, 0], [batch, -1]); const { value, grads } = tf.variableGrads(() => batchLoss('single-label', yb, headModel.apply(xb, { training: true }) as tf.Tensor), hvars); hopt.applyGradients(grads as tf.NamedTensorMap as Parameters<typeof hopt.applyGradients>[0]); value.dataSync(); });
   };
   out.cachedHead = (batch * 8) / (await timeIt(epoch, reps * 2));
   tf.dispose([x, y, feats, hy]);
@@ -321,19 +325,23 @@ async function benchPyTorch(): Promise<void> {
   const { model } = built;
   const x = tf.randomUniform([batch, size, size, 3]);
   const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10);
-  const predict = await timeIt(() => { tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync()); }, steps);
+  // the product's predict (conv → BN → ReLU fused), and TF.js's own model.predict for reference
+  const predict = await timeIt(() => { tf.tidy(() => predictFused(model, x).dataSync()); }, steps);
+  const predictUnfused = await timeIt(() => { tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync()); }, steps);
   const leaves = leafLayers(model);
   for (const l of leaves) l.trainable = false;
   for (const l of built.head.layers) l.trainable = true;
-  const frozenStep = await productStep(frozenTrainee(built), varsOf(built.head.layers), x, y, 'wasm');
+  const fusedBase = fuseForInference(built.base);
+  const frozenStep = await productStep(frozenTrainee(built, fusedBase), varsOf(built.head.layers), x, y, 'wasm');
   const frozen = await timeIt(frozenStep.run, steps);
+  fusedBase.dispose();
   for (const l of leaves) l.trainable = true;
   // every layer trains, BatchNorm in training mode as PyTorch's model.train(); the WASM heap's 4 GiB
   // cannot hold a batch of 32 at once, so the step runs in micro-batches (what users get)
   const fullStep = await productStep(wholeTrainee(model), varsOf(leaves), x, y, 'wasm');
   log(`  full training: micro-batches of ${fullStep.micro || batch}`);
   const full = await timeIt(fullStep.run, Math.max(1, steps >> 1));
-  const ours = { predictImgPerSec: batch / predict, frozenTrainImgPerSec: batch / frozen, fullTrainImgPerSec: batch / full, fullTrainMicroBatch: fullStep.micro || batch };
+  const ours = { predictImgPerSec: batch / predict, predictUnfusedImgPerSec: batch / predictUnfused, frozenTrainImgPerSec: batch / frozen, fullTrainImgPerSec: batch / full, fullTrainMicroBatch: fullStep.micro || batch };
   results.pytorch = { torch, tfjsWasm: ours };
   results.vsPyTorchPredict = ours.predictImgPerSec / torch.predictImgPerSec!;
   results.vsPyTorchFrozenTrain = ours.frozenTrainImgPerSec / torch.frozenTrainImgPerSec!;
@@ -342,6 +350,7 @@ async function benchPyTorch(): Promise<void> {
   console.log(table(['', 'predict', 'frozen-base train', 'full train'], [
     [`PyTorch ${torch.torch} (${torch.threads} threads)`, torch.predictImgPerSec!.toFixed(1), torch.frozenTrainImgPerSec!.toFixed(1), torch.fullTrainImgPerSec!.toFixed(1)],
     ['Transfer Studio, TF.js WASM', ours.predictImgPerSec.toFixed(1), ours.frozenTrainImgPerSec.toFixed(1), ours.fullTrainImgPerSec.toFixed(1)],
+    ['TF.js model.predict, unfused', ours.predictUnfusedImgPerSec.toFixed(1), '', ''],
   ], ['l', 'r', 'r', 'r']));
   tf.dispose([x, y]);
   model.dispose();

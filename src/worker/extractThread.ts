@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { toErrorInfo } from '../core/errors';
 import { adaptModel } from '../engine/tfjs/adapt';
+import { fuseForInference } from '../engine/tfjs/inference/fuse';
 import { selectBackend } from '../engine/tfjs/backend';
 import { configureTfjs } from '../engine/tfjs/env';
 import { loadModel } from '../engine/tfjs/io/load';
@@ -49,8 +50,9 @@ async function main(job: ExtractJob): Promise<void> {
   const fixed = recipe.head?.at(-1);
   const adapted = adaptModel(loaded, recipe, { outputs: fixed && 'units' in fixed && typeof fixed.units === 'number' ? fixed.units : 2 });
   const { height, width, channels } = image;
+  const base = fuseForInference(adapted.base); // frozen for the thread's life
   // warm up (kernels, JIT) while the run is still opening its dataset, so the first real batch runs at speed
-  tf.tidy(() => (adapted.base.predict(tf.zeros([1, height, width, channels])) as tf.Tensor).dataSync());
+  tf.tidy(() => base.predict(tf.zeros([1, height, width, channels])).dataSync());
   post({ type: 'ready', key: featureCacheKey(loaded.sha256, adapted.cut, image, adapted.featureShape) });
   parentPort!.on('message', (req: ExtractRequest) => {
     if (req.type === 'end') {
@@ -58,7 +60,7 @@ async function main(job: ExtractJob): Promise<void> {
     }
     try {
       const t0 = performance.now();
-      const out = tf.tidy(() => adapted.base.predict(tf.tensor4d(req.pixels.subarray(0, req.n * height * width * channels), [req.n, height, width, channels])) as tf.Tensor);
+      const out = tf.tidy(() => base.predict(tf.tensor4d(req.pixels.subarray(0, req.n * height * width * channels), [req.n, height, width, channels])));
       const values = new Float32Array(out.dataSync() as Float32Array); // its own buffer, safe to transfer on every backend
       out.dispose();
       post({ type: 'features', id: req.id, values, pixels: req.pixels, seconds: (performance.now() - t0) / 1000 }, [values.buffer as ArrayBuffer, req.pixels.buffer as ArrayBuffer]);

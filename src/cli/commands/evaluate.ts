@@ -1,14 +1,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../core/errors';
-import { BackendPreferenceSchema, type EvaluationReport, type Prediction } from '../../core/protocol';
+import { BackendPreferenceSchema, type BackendPreference, type EvaluationReport, type Prediction } from '../../core/protocol';
 import { parse } from '../args';
 import type { Cli } from '../main';
 import { evaluationText } from '../report';
 import { startWorker } from '../worker';
 
 export const evaluateUsage = 'transfer-studio evaluate MODEL --data DIR [--backend B] [--json]';
-export const predictUsage = 'transfer-studio predict MODEL FILE… [--top K] [--json]';
+export const predictUsage = 'transfer-studio predict MODEL FILE… [--top K] [--backend B] [--json]';
+
+function backendOption(value: string | undefined): BackendPreference | undefined {
+  if (value === undefined) return undefined;
+  const b = BackendPreferenceSchema.safeParse(value);
+  if (!b.success) throw new UserError(`--backend expects one of ${BackendPreferenceSchema.options.join(', ')}, got "${value}"`);
+  return b.data;
+}
 
 async function withWorker<T>(cli: Cli, fn: (w: ReturnType<typeof startWorker>) => Promise<T>): Promise<T> {
   const w = startWorker();
@@ -25,24 +32,23 @@ async function withWorker<T>(cli: Cli, fn: (w: ReturnType<typeof startWorker>) =
 export async function evaluate(argv: string[], cli: Cli): Promise<number> {
   const { values, positionals } = parse(argv, { data: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' } }, evaluateUsage);
   if (positionals.length !== 1 || !values.data) throw new UserError(`expected MODEL and --data DIR\nusage: ${evaluateUsage}`);
-  // --backend used to be accepted and then ignored
-  const backend = values.backend === undefined ? undefined : BackendPreferenceSchema.safeParse(values.backend);
-  if (backend && !backend.success) throw new UserError(`--backend expects one of ${BackendPreferenceSchema.options.join(', ')}, got "${values.backend}"`);
+  const backend = backendOption(values.backend);
   const data = path.resolve(values.data);
   // checked here: the data layer's own message speaks of a recipe, and evaluate has none
   if (!fs.existsSync(data)) throw new UserError('data not found', { file: data, hint: 'expected a folder with one sub-folder per class, or a CSV file' });
-  const report = await withWorker(cli, (w) => w.request<EvaluationReport>({ type: 'evaluate', model: path.resolve(positionals[0]!), data, backend: backend?.data }));
+  const report = await withWorker(cli, (w) => w.request<EvaluationReport>({ type: 'evaluate', model: path.resolve(positionals[0]!), data, backend }));
   cli.out(values.json ? JSON.stringify(report, null, 2) : evaluationText(report));
   return 0;
 }
 
 export async function predict(argv: string[], cli: Cli): Promise<number> {
-  const { values, positionals } = parse(argv, { top: { type: 'string' }, json: { type: 'boolean' } }, predictUsage);
+  const { values, positionals } = parse(argv, { top: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' } }, predictUsage);
   if (positionals.length < 2) throw new UserError(`expected MODEL and at least one FILE\nusage: ${predictUsage}`);
   const topK = values.top ? Number(values.top) : 3;
   if (!Number.isInteger(topK) || topK < 1) throw new UserError(`--top expects a whole number ≥ 1, got "${values.top}"`);
+  const backend = backendOption(values.backend);
   const [model, ...files] = positionals;
-  const preds = await withWorker(cli, (w) => w.request<Prediction[]>({ type: 'predict', model: path.resolve(model!), files: files.map((f) => path.resolve(f)), topK }));
+  const preds = await withWorker(cli, (w) => w.request<Prediction[]>({ type: 'predict', model: path.resolve(model!), files: files.map((f) => path.resolve(f)), topK, backend }));
   if (values.json) cli.out(JSON.stringify(preds, null, 2));
   else for (const p of preds) cli.out(`${p.file}\n${p.top.length ? p.top.map((t, i) => `  ${i + 1}. ${t.label.padEnd(24)} ${(t.score * 100).toFixed(1)}%`).join('\n') : `  ${p.values?.map((v) => v.toFixed(4)).join(', ')}`}`);
   return 0;

@@ -4,6 +4,7 @@ import { evaluationReport, type Scored } from '../../core/metrics';
 import type { EvaluationReport } from '../../core/protocol';
 import type { Task } from '../../core/recipe/schema';
 import type { Dataset, Example } from './data/types';
+import { predictFused } from './inference/fuse';
 import { perExampleLoss } from './train/losses';
 
 export interface PredictFn {
@@ -18,7 +19,7 @@ export function imagePredictor(model: tf.LayersModel, dataset: Dataset): Predict
     const pixels = new Float32Array(examples.length * per);
     const loaded = await Promise.all(examples.map((e) => dataset.load(e)));
     loaded.forEach((p, i) => pixels.set(p, i * per));
-    return tf.tidy(() => model.predict(tf.tensor4d(pixels, [examples.length, height, width, channels])) as tf.Tensor2D);
+    return tf.tidy(() => predictFused(model, tf.tensor4d(pixels, [examples.length, height, width, channels])) as tf.Tensor2D);
   };
 }
 

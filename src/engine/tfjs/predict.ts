@@ -7,6 +7,7 @@ import type { Task } from '../../core/recipe/schema';
 import { loadImageFile, openDataset } from './data';
 import type { ImageSpec } from './data/types';
 import { evaluateExamples, imagePredictor } from './evaluate';
+import { predictFused } from './inference/fuse';
 import { loadModel, type LoadedModel } from './io/load';
 
 export interface SavedModelInfo {
@@ -46,7 +47,7 @@ export async function predictFiles(model: string, files: string[], topK = 3): Pr
   const out: Prediction[] = [];
   for (const file of files) {
     const pixels = await loadImageFile(file, info.image);
-    const y = tf.tidy(() => info.loaded.model.predict(tf.tensor4d(pixels, [1, info.image.height, info.image.width, info.image.channels])) as tf.Tensor);
+    const y = tf.tidy(() => predictFused(info.loaded.model, tf.tensor4d(pixels, [1, info.image.height, info.image.width, info.image.channels])));
     const values = Array.from(await y.data());
     y.dispose();
     if (info.task === 'regression') {

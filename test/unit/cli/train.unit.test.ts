@@ -389,6 +389,21 @@ describe('CLI: evaluate and predict a model trained by the CLI', () => {
     assert.match(oneLine(bad.stderr), /--backend expects one of .*got "tpu"/);
   });
 
+  it('predict --backend is validated and used, and gives the same top label on cpu and wasm', () => {
+    const file = path.join(dir, 'data', 'test', LABELS[0]!, fs.readdirSync(path.join(dir, 'data', 'test', LABELS[0]!)).sort()[0]!);
+    const tops: string[] = [];
+    for (const backend of ['cpu', 'wasm']) {
+      const r = runCli(['predict', output, file, '--backend', backend, '--json', '--verbose'], { env: env() });
+      assert.equal(r.code, 0, r.stderr);
+      tops.push(PredictionSchema.parse((JSON.parse(r.stdout) as unknown[])[0]).top[0]!.label);
+      assert.match(r.stderr, new RegExp(`^backend: ${backend} `, 'm'), '--verbose shows the backend the worker used');
+    }
+    assert.equal(tops[0], tops[1]);
+    const bad = runCli(['predict', output, file, '--backend', 'tpu'], { env: env() });
+    assert.equal(bad.code, 1);
+    assert.match(oneLine(bad.stderr), /--backend expects one of .*got "tpu"/);
+  });
+
   it('predict --top 2 [--json]: top-k labels from the metadata, sorted, scores summing to at most 1', () => {
     const files = LABELS.flatMap((l) => fs.readdirSync(path.join(dir, 'data', 'test', l)).sort().map((f) => path.join(dir, 'data', 'test', l, f)));
     const r = runCli(['predict', output, ...files, '--top', '2', '--json'], { env: env() });

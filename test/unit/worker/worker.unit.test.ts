@@ -67,7 +67,9 @@ describe('the training worker: a real run over IPC', () => {
   });
 
   it('feature extraction on two threads (each with its own TF.js and WASM) gives the same result as on one', async () => {
-    const p = project({ training: { epochs: 2 } });
+    // enough work (small batches of larger images) that the thread ready first cannot have finished
+    // it all before the other is ready (at 64² it sometimes did: the whole extraction took 0.5 s)
+    const p = project({ data: { imageSize: [128, 128] }, training: { epochs: 2, batchSize: 4 } });
     const one = await train(p.recipe, { runDir: path.join(p.dir, 'r1') }, { env: { TRANSFER_STUDIO_EXTRACT_THREADS: '1' } });
     const env = { TRANSFER_STUDIO_EXTRACT_THREADS: '2', TRANSFER_STUDIO_EXTRACT_MIN_IMAGES: '8' };
     const two = await train(p.recipe, { runDir: path.join(p.dir, 'r2') }, { env });

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { epochSeed, rng, shuffled } from '../../../core/random';
+import { fuseForInference } from '../inference/fuse';
 import type { Dataset, Example, ImageSpec } from '../data/types';
 import type { BatchSource, TrainBatch } from './loop';
 
@@ -147,6 +148,13 @@ export async function extractFeatures(base: tf.LayersModel, dataset: Dataset, ex
   const per = height * width * channels;
   let done = 0;
   let buffer: Float32Array | undefined; // one input buffer for every batch (see Dataset.loadInto)
+  const fused = fuseForInference(base); // the base is frozen while it extracts
+  try {
+    return await extractLoop();
+  } finally {
+    fused.dispose();
+  }
+  async function extractLoop(): Promise<boolean> {
   for (;;) {
     await new Promise((r) => setImmediate(r)); // lets a `stop` message in
     if (opts.shouldStop()) return false;
@@ -156,13 +164,14 @@ export async function extractFeatures(base: tf.LayersModel, dataset: Dataset, ex
     buffer ??= new Float32Array(queue.batchSize * per);
     const pixels = buffer.subarray(0, chunk.length * per);
     await Promise.all(chunk.map((e, j) => dataset.loadInto(e, pixels, j * per)));
-    const out = tf.tidy(() => base.predict(tf.tensor4d(pixels, [chunk.length, height, width, channels])) as tf.Tensor);
+    const out = tf.tidy(() => fused.predict(tf.tensor4d(pixels, [chunk.length, height, width, channels])));
     const values = (await out.data()) as Float32Array;
     out.dispose();
     chunk.forEach((e, j) => store.put(e.file, values.slice(j * store.size, (j + 1) * store.size)));
     store.computed += chunk.length;
     done += chunk.length;
     opts.onBatch?.(done, queue.todo.length, (performance.now() - t0) / 1000, chunk.length);
+  }
   }
 }
 

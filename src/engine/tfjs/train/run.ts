@@ -17,6 +17,7 @@ import { selectBackend } from '../backend';
 import { batches, openDataset } from '../data';
 import type { Dataset, Example } from '../data/types';
 import { evaluateExamples, imagePredictor, targetsFor, type PredictFn } from '../evaluate';
+import { fuseForInference, predictFused } from '../inference/fuse';
 import { loadModel, type LoadedModel } from '../io/load';
 import { saveAdaptedModel, writeFileAtomic, type AdaptedMetadata } from '../io/save';
 import { imageSpecFor, readRecipe } from '../recipe';
@@ -247,18 +248,19 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
     // a frozen base that cannot be cached (augmentation, cache off) still runs once per batch in
     // inference mode, as the cache would have computed it, outside the gradient tape
     const frozenBase = !fastPath && adapted.baseFrozen;
+    const fusedBase = frozenBase ? fuseForInference(adapted.base) : undefined; // frozen for this phase
     const trainee: Trainee = fastPath ? headOnly
-      : frozenBase ? { ...headOnly, prepare: (x) => adapted.base.predict(x) as tf.Tensor }
+      : fusedBase ? { ...headOnly, prepare: (x) => fusedBase.predict(x) }
       : { forward: (x, training) => forward(adapted.model, x, training), layers: leafLayers(adapted.model), headLayerNames: headNames, regularization: () => regularizers(adapted.model) };
     const source = fastPath ? featureBatches(store!, dataset.train, targets, adapted.featureShape, bs, t.seed, true) : imageSource(dataset.train, true);
     const validate = dataset.validation.length === 0 ? undefined : fastPath
       ? () => scoreBatches((x) => adapted.head.predict(x) as tf.Tensor, featureBatches(store!, dataset.validation, targets, adapted.featureShape, bs, t.seed, false).batches(0), recipe.task)
-      : () => scoreBatches((x) => adapted.model.predict(x) as tf.Tensor, imageSource(dataset.validation, false, undefined).batches(0), recipe.task);
+      : () => scoreBatches((x) => predictFused(adapted.model, x), imageSource(dataset.validation, false, undefined).batches(0), recipe.task);
     const r = await trainLoop(trainee, source, {
       phase: 'head', task: recipe.task, training: t, epochs: headEpochs, startEpoch: resumeAt?.phase === 'head' ? resumeAt.epoch : 0, baseRate: t.learningRate,
       classWeights, emit, shouldStop: ctx.shouldStop, progress, validate, stepMemoryBytes: fastPath ? undefined : stepBudget,
       checkpoint: async (epoch, best, value) => { await checkpointer.save('checkpoint', 'head', epoch, value); if (best) await checkpointer.save('best', 'head', epoch, value); },
-    });
+    }).finally(() => fusedBase?.dispose());
     phaseResults.head = r;
     progress.add(-(headEpochs - r.epochsRun) * trainBatches); // early stopping
     stopped = r.stopped;
@@ -276,7 +278,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
       {
         phase: 'fineTune', task: recipe.task, training: t, epochs: fineEpochs, startEpoch: resumeAt?.phase === 'fineTune' ? resumeAt.epoch : 0, baseRate: t.learningRate * t.fineTune.learningRateFactor,
         classWeights, emit, shouldStop: ctx.shouldStop, progress, stepMemoryBytes: stepBudget,
-        validate: dataset.validation.length ? () => scoreBatches((x) => adapted.model.predict(x) as tf.Tensor, imageSource(dataset.validation, false, undefined).batches(0), recipe.task) : undefined,
+        validate: dataset.validation.length ? () => scoreBatches((x) => predictFused(adapted.model, x), imageSource(dataset.validation, false, undefined).batches(0), recipe.task) : undefined,
         checkpoint: async (epoch, best, value) => { await checkpointer.save('checkpoint', 'fineTune', epoch, value); if (best) await checkpointer.save('best', 'fineTune', epoch, value); },
       },
     );
@@ -314,7 +316,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
       imageSource(dataset.train, true),
       {
         phase: 'baseline', task: recipe.task, training: { ...t, earlyStopping: undefined }, epochs: baselineEpochs, baseRate: t.learningRate, classWeights, emit, shouldStop: ctx.shouldStop, progress, stepMemoryBytes: stepBudget,
-        validate: dataset.validation.length ? () => scoreBatches((x) => scratch.predict(x) as tf.Tensor, imageSource(dataset.validation, false, undefined).batches(0), recipe.task) : undefined,
+        validate: dataset.validation.length ? () => scoreBatches((x) => predictFused(scratch, x), imageSource(dataset.validation, false, undefined).batches(0), recipe.task) : undefined,
       },
     );
     if (!r.stopped) {
