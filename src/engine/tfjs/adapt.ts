@@ -8,6 +8,7 @@ import { defaultCut } from '../../core/classifier';
 import { summarizeLayer } from './inspect';
 import { truncateAt } from './surgery/cut';
 import { applyFreeze, frozenLeafNames } from './surgery/freeze';
+import { freshDropoutMasks } from './surgery/dropout';
 import { keepFrozenBatchNormInInference } from './surgery/frozenBatchNorm';
 import { buildHead, completeHead, defaultHead } from './surgery/head';
 import { allLayers, leafLayers } from './surgery/layers';
@@ -75,6 +76,7 @@ export function adaptModel(loaded: LoadedModel, recipe: ResolvedRecipe, opts: Ad
   const head = tf.model({ inputs: featureInput, outputs: y, name: `${sanitizeName(recipe.name)}_head` });
 
   keepFrozenBatchNormInInference(model);
+  freshDropoutMasks(allLayers(model));
   const baseLeaves = leafLayers(base);
   return { model, base, head, cut, cutIsDefault: isDefault, frozen, baseFrozen: baseLeaves.every((l) => frozen.has(l.name) || l.weights.length === 0), featureShape, headSpec };
 }

@@ -9,6 +9,7 @@ import { UserError } from '../../../core/errors';
 import type { Phase, WorkerEvent } from '../../../core/protocol';
 import type { ResolvedTraining } from '../../../core/recipe/resolve';
 import type { Task } from '../../../core/recipe/schema';
+import { restartDropoutMasks } from '../surgery/dropout';
 import { batchLoss, batchMetricSum, metricName } from './losses';
 import { disposeGroups, paramGroups, scheduledRate, setGroupRates, type ParamGroup } from './optimizers';
 import type { Progress } from './progress';
@@ -106,6 +107,7 @@ export async function trainLoop(trainee: Trainee, source: BatchSource, opts: Loo
     for (; epoch < opts.epochs; epoch++) {
       const rate = scheduledRate(training, opts.baseRate, epoch, opts.epochs);
       setGroupRates(groups, rate);
+      restartDropoutMasks(trainee.layers, training.seed, phase, epoch);
       opts.emit({ type: 'epochStart', phase, epoch: epoch + 1, epochs: opts.epochs, learningRate: rate, batches: source.numBatches });
       const t0 = performance.now();
       let lossSum = 0;

@@ -21,6 +21,7 @@ import { fuseForInference, predictFused } from '../inference/fuse';
 import { loadModel, type LoadedModel } from '../io/load';
 import { saveAdaptedModel, writeFileAtomic, type AdaptedMetadata } from '../io/save';
 import { imageSpecFor, readRecipe } from '../recipe';
+import { freshDropoutMasks } from '../surgery/dropout';
 import { applyFreeze } from '../surgery/freeze';
 import { withInputSize } from '../surgery/inputSize';
 import { hasWeights, leafLayers } from '../surgery/layers';
@@ -367,6 +368,7 @@ async function scratchModel(adapted: AdaptedModel, seed: number): Promise<tf.Lay
   }) as Record<string, unknown>;
   const m = await tf.models.modelFromJSON({ modelTopology: topology as never } as never);
   for (const l of leafLayers(m)) l.trainable = true;
+  freshDropoutMasks(leafLayers(m)); // its Dropout layers are new: a new mask every step, as in the run
   return m;
 }
 

@@ -10,6 +10,7 @@ import type { WorkerEvent } from '../../../core/protocol';
 import type { Task } from '../../../core/recipe/schema';
 import { batchLoss, batchMetricSum } from './losses';
 import type { Trainee, TrainBatch } from './loop';
+import { keepingDropoutMasks } from '../surgery/dropout';
 import { planMicroBatch } from './memory';
 
 export interface StepOptions {
@@ -61,10 +62,11 @@ export class Stepper {
     const n = b.xs.shape[0]!;
     const budget = this.opts.stepMemoryBytes;
     if (!budget || n < 2) return;
-    const plan = await planMicroBatch((k) => tf.tidy(() => {
+    // a measurement, not a step: the dropout masks of the first real step stay what they would be
+    const plan = await keepingDropoutMasks(this.trainee.layers, () => planMicroBatch((k) => tf.tidy(() => {
       const { value, metric, grads } = this.gradsOf(tf.slice(b.xs, 0, k), tf.slice(b.ys, 0, k), 1, true);
       tf.dispose([value, metric, ...Object.values(grads)]);
-    }), n, budget);
+    }), n, budget));
     if (plan.size >= n) return;
     this.microBatch = plan.size;
     const mib = (x: number): string => `${Math.round(x / 2 ** 20)} MiB`;
