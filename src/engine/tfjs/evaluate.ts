@@ -4,22 +4,21 @@ import { evaluationReport, type Scored } from '../../core/metrics';
 import type { EvaluationReport } from '../../core/protocol';
 import type { Task } from '../../core/recipe/schema';
 import type { Dataset, Example } from './data/types';
-import { predictFused } from './inference/fuse';
 import { perExampleLoss } from './train/losses';
 
 export interface PredictFn {
   (examples: Example[]): Promise<tf.Tensor2D>;
 }
 
-/** Predictions for examples from a full image model, in batches. */
-export function imagePredictor(model: tf.LayersModel, dataset: Dataset): PredictFn {
+/** Predictions for examples from a full image model (its `predict`, e.g. a fused one), in batches. */
+export function imagePredictor(predict: (x: tf.Tensor) => tf.Tensor, dataset: Dataset): PredictFn {
   const { height, width, channels } = dataset.image;
   return async (examples) => {
     const per = height * width * channels;
     const pixels = new Float32Array(examples.length * per);
     const loaded = await Promise.all(examples.map((e) => dataset.load(e)));
     loaded.forEach((p, i) => pixels.set(p, i * per));
-    return tf.tidy(() => predictFused(model, tf.tensor4d(pixels, [examples.length, height, width, channels])) as tf.Tensor2D);
+    return tf.tidy(() => predict(tf.tensor4d(pixels, [examples.length, height, width, channels])) as tf.Tensor2D);
   };
 }
 

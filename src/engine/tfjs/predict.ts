@@ -7,7 +7,7 @@ import type { Task } from '../../core/recipe/schema';
 import { loadImageFile, openDataset } from './data';
 import type { ImageSpec } from './data/types';
 import { evaluateExamples, imagePredictor } from './evaluate';
-import { predictFused } from './inference/fuse';
+import { withFusedInference } from './inference/fuse';
 import { loadModel, type LoadedModel } from './io/load';
 
 export interface SavedModelInfo {
@@ -44,25 +44,27 @@ function readTask(source: string): string | undefined {
 
 export async function predictFiles(model: string, files: string[], topK = 3): Promise<Prediction[]> {
   const info = await openSavedModel(model);
-  const out: Prediction[] = [];
-  for (const file of files) {
-    const pixels = await loadImageFile(file, info.image);
-    const y = tf.tidy(() => predictFused(info.loaded.model, tf.tensor4d(pixels, [1, info.image.height, info.image.width, info.image.channels])));
-    const values = Array.from(await y.data());
-    y.dispose();
-    if (info.task === 'regression') {
-      out.push({ file, top: [], values });
-      continue;
+  return withFusedInference(info.loaded.model, async (predict) => {
+    const out: Prediction[] = [];
+    for (const file of files) {
+      const pixels = await loadImageFile(file, info.image);
+      const y = tf.tidy(() => predict(tf.tensor4d(pixels, [1, info.image.height, info.image.width, info.image.channels])));
+      const values = Array.from(await y.data());
+      y.dispose();
+      if (info.task === 'regression') {
+        out.push({ file, top: [], values });
+        continue;
+      }
+      const top = values.map((score, i) => ({ label: info.labels[i]!, score })).sort((a, b) => b.score - a.score).slice(0, Math.min(topK, values.length));
+      out.push({ file, top });
     }
-    const top = values.map((score, i) => ({ label: info.labels[i]!, score })).sort((a, b) => b.score - a.score).slice(0, Math.min(topK, values.length));
-    out.push({ file, top });
-  }
-  return out;
+    return out;
+  });
 }
 
 export async function evaluateSavedModel(model: string, data: string): Promise<EvaluationReport> {
   const info = await openSavedModel(model);
   const ds = await openDataset({ train: data, validationSplit: 0, labels: info.task === 'regression' ? undefined : info.labels, task: info.task, seed: 0, maxSkipped: 1, image: info.image });
   const examples = [...ds.train, ...ds.validation, ...ds.test];
-  return evaluateExamples(imagePredictor(info.loaded.model, ds), examples, ds.labels, info.task, data);
+  return withFusedInference(info.loaded.model, (predict) => evaluateExamples(imagePredictor(predict, ds), examples, ds.labels, info.task, data));
 }

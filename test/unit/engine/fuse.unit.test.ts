@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { fuseForInference, predictFused } from '../../../src/engine/tfjs/inference/fuse';
+import { fuseForInference, withFusedInference } from '../../../src/engine/tfjs/inference/fuse';
 import { loadModel } from '../../../src/engine/tfjs/io/load';
 import { truncateAt } from '../../../src/engine/tfjs/surgery/cut';
 import { allLayers, isContainer } from '../../../src/engine/tfjs/surgery/layers';
@@ -76,7 +76,7 @@ describe('fused inference (conv → BatchNorm → ReLU as one kernel)', () => {
       const base = truncateAt(model, cut);
       const a = base.predict(x) as tf.Tensor;
       assert.ok(tf.min(a).dataSync()[0]! < 0, `${cut}: the output before the ReLU has negative values`);
-      const b = predictFused(base, x);
+      const b = await withFusedInference(base, async (predict) => predict(x));
       assert.ok(maxAbsDiff(a, b) <= 1e-4, `${cut}: max abs difference ${maxAbsDiff(a, b)}`);
       tf.dispose([a, b]);
     }
@@ -136,7 +136,7 @@ describe('fused inference (conv → BatchNorm → ReLU as one kernel)', () => {
       tf.dispose([xs, ...plain, ...fused]);
     });
 
-    it('outside predict the layers compute as before: gradients and weights are those of the unfused model', () => {
+    it('outside predict the layers compute as before: gradients and weights are those of the unfused model', async () => {
       const i = input();
       let y = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', useBias: false }).apply(i) as tf.SymbolicTensor;
       y = tf.layers.batchNormalization({}).apply(y) as tf.SymbolicTensor;
@@ -153,13 +153,13 @@ describe('fused inference (conv → BatchNorm → ReLU as one kernel)', () => {
       assert.equal(plan.fused, 1);
       const g1 = grad();
       assert.deepEqual(Array.from(g1), Array.from(g0), 'a plan in place changes nothing outside its predict');
-      // weights that change after planning: a new plan (predictFused) follows them, the old one does not
+      // weights that change after planning: a new plan (withFusedInference) follows them, the old one does not
       const conv = model.layers[1]!;
       conv.setWeights([tf.mul(conv.getWeights()[0]!, 2)]);
       const a = model.predict(xs) as tf.Tensor;
-      const b = predictFused(model, xs);
+      const b = await withFusedInference(model, async (predict) => predict(xs));
       const stale = plan.predict(xs);
-      assert.ok(maxAbsDiff(a, b) <= 1e-4, 'predictFused folds the weights of the moment');
+      assert.ok(maxAbsDiff(a, b) <= 1e-4, 'a new plan folds the weights of the moment');
       assert.ok(maxAbsDiff(a, stale) > 1e-3, 'a plan keeps the weights it was made with');
       plan.dispose();
       tf.dispose([xs, a, b, stale]);

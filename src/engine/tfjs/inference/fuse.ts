@@ -12,13 +12,9 @@
  * convolution's or the BN's output inside the model being run (another consumer, a model output).
  */
 import * as tf from '@tensorflow/tfjs';
-import { isContainer } from '../surgery/layers';
+import { isContainer, wrapCall } from '../surgery/layers';
 
 type Activation = 'linear' | 'relu' | 'relu6';
-type Kwargs = Record<string, unknown> | undefined;
-type CallFn = (inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs) => tf.Tensor | tf.Tensor[];
-type Wrapped = tf.layers.Layer & { call: CallFn; [WRAPPED]?: true };
-
 const WRAPPED = Symbol.for('transfer-studio.fusion');
 
 interface FusedConv {
@@ -39,11 +35,8 @@ type Role = FusedConv | { kind: 'pass' };
 let active: Map<tf.layers.Layer, Role> | undefined;
 
 function wrap(layer: tf.layers.Layer): void {
-  const w = layer as Wrapped;
-  if (w[WRAPPED]) return;
-  const original = w.call.bind(w);
-  w.call = function (this: Wrapped, inputs, kwargs) {
-    const role = active?.get(this);
+  wrapCall(layer, WRAPPED, (original) => (inputs, kwargs) => {
+    const role = active?.get(layer);
     if (!role) return original(inputs, kwargs);
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     // a new tensor on the same data (WASM copies on clone, not on reshape): the graph executor
@@ -51,8 +44,7 @@ function wrap(layer: tf.layers.Layer): void {
     if (role.kind === 'pass') return tf.reshape(x, x.shape);
     const args = { x: x as tf.Tensor4D, bias: role.bias, activation: role.activation, strides: role.strides, pad: role.pad, dilations: role.dilations, dataFormat: 'NHWC' as const };
     return role.depthwise ? tf.fused.depthwiseConv2d({ ...args, filter: role.kernel }) : tf.fused.conv2d({ ...args, filter: role.kernel });
-  };
-  w[WRAPPED] = true;
+  });
 }
 
 export interface FusedInference {
@@ -64,19 +56,13 @@ export interface FusedInference {
   dispose(): void;
 }
 
-export interface FuseOptions {
-  /** Only chains whose layers all pass (e.g. only frozen layers, whose weights cannot change). */
-  include?: (layer: tf.layers.Layer) => boolean;
-}
-
 /**
  * Plans fused inference for `model` with its weights as they are now. The weights of the fused
  * layers must not change while the plan is in use (dispose it, and plan again, after training them).
  */
-export function fuseForInference(model: tf.LayersModel, opts: FuseOptions = {}): FusedInference {
+export function fuseForInference(model: tf.LayersModel): FusedInference {
   const roles = new Map<tf.layers.Layer, Role>();
-  const include = opts.include ?? (() => true);
-  planContainer(model, roles, include);
+  planContainer(model, roles);
   for (const layer of roles.keys()) wrap(layer);
   let disposed = false;
   const fused = [...roles.values()].filter((r) => r.kind === 'conv').length;
@@ -113,7 +99,7 @@ function nodesOf(c: tf.LayersModel): GraphNode[] {
   return out;
 }
 
-function planContainer(c: tf.LayersModel, roles: Map<tf.layers.Layer, Role>, include: (l: tf.layers.Layer) => boolean): void {
+function planContainer(c: tf.LayersModel, roles: Map<tf.layers.Layer, Role>): void {
   const nodes = nodesOf(c);
   const outputs = new Set(c.outputLayers);
   const uses = new Map<tf.layers.Layer, number>();
@@ -130,14 +116,14 @@ function planContainer(c: tf.LayersModel, roles: Map<tf.layers.Layer, Role>, inc
   };
   for (const layer of c.layers) {
     if (isContainer(layer)) {
-      planContainer(layer, roles, include);
+      planContainer(layer, roles);
       continue;
     }
-    if (roles.has(layer) || !isFusableConv(layer) || !include(layer)) continue;
+    if (roles.has(layer) || !isFusableConv(layer)) continue;
     const bn = soleConsumer(layer);
-    if (!bn || !isFoldableBatchNorm(bn) || !include(bn)) continue;
+    if (!bn || !isFoldableBatchNorm(bn)) continue;
     const next = soleConsumer(bn);
-    const activation = next && include(next) ? activationOf(next) : undefined;
+    const activation = next ? activationOf(next) : undefined;
     roles.set(layer, fold(layer, bn, activation ?? 'linear'));
     roles.set(bn, { kind: 'pass' });
     if (activation) roles.set(next!, { kind: 'pass' });
@@ -203,13 +189,14 @@ function fold(conv: tf.layers.Layer, bn: tf.layers.Layer, activation: Activation
 }
 
 /**
- * `model.predict(x)` fused, from the weights as they are at this moment (planning and folding cost
- * about 15 ms for a MobileNetV2: for models between training steps, or used once).
+ * Runs `fn` with `model`'s fused predict, planned from the weights as they are now, and frees the
+ * plan after: the scope of one validation pass, one evaluation or one predict request, during which
+ * the weights do not change (planning costs about 15 ms for a MobileNetV2).
  */
-export function predictFused(model: tf.LayersModel, x: tf.Tensor): tf.Tensor {
+export async function withFusedInference<T>(model: tf.LayersModel, fn: (predict: (x: tf.Tensor) => tf.Tensor) => Promise<T>): Promise<T> {
   const plan = fuseForInference(model);
   try {
-    return plan.predict(x);
+    return await fn((x) => plan.predict(x));
   } finally {
     plan.dispose();
   }

@@ -8,12 +8,12 @@
  * run as micro-batches gets exactly the masks of the whole batch.
  */
 import * as tf from '@tensorflow/tfjs';
+import { wrapCall } from './layers';
 
 const STREAM = Symbol.for('transfer-studio.dropoutStream');
+const WRAPPED = Symbol.for('transfer-studio.dropoutMasks');
 
-type Kwargs = Record<string, unknown> | undefined;
-type CallFn = (inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs) => tf.Tensor | tf.Tensor[];
-type DropoutLayer = tf.layers.Layer & { call: CallFn; rate: number; noiseShape?: (number | null)[] | null; [STREAM]?: { state: number } };
+type DropoutLayer = tf.layers.Layer & { rate: number; noiseShape?: (number | null)[] | null; [STREAM]?: { state: number } };
 
 const isDropout = (l: tf.layers.Layer): l is DropoutLayer => l.getClassName() === 'Dropout';
 
@@ -35,20 +35,20 @@ function hash(text: string): number {
 export function freshDropoutMasks(layers: tf.layers.Layer[]): number {
   let n = 0;
   for (const layer of layers) {
-    if (!isDropout(layer) || layer[STREAM]) continue;
-    const original = layer.call.bind(layer);
+    if (!isDropout(layer)) continue;
     const stream = { state: hash(layer.name) };
-    layer[STREAM] = stream;
-    layer.call = function (this: DropoutLayer, inputs, kwargs) {
-      const rate = this.rate;
+    const wrapped = wrapCall(layer, WRAPPED, (original) => (inputs, kwargs) => {
+      const rate = layer.rate;
       if (kwargs?.['training'] !== true || !(rate > 0 && rate < 1)) return original(inputs, kwargs);
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      const shape = (this.noiseShape ?? x.shape).map((d, i) => d ?? x.shape[i]!);
+      const shape = (layer.noiseShape ?? x.shape).map((d, i) => d ?? x.shape[i]!);
       const mask = new Float32Array(shape.reduce((a, b) => a * b, 1));
       const keep = 1 / (1 - rate);
       for (let i = 0; i < mask.length; i++) mask[i] = next(stream) >= rate ? keep : 0;
       return tf.tidy(() => tf.mul(x, tf.tensor(mask, shape)));
-    };
+    });
+    if (!wrapped) continue;
+    layer[STREAM] = stream;
     n++;
   }
   return n;

@@ -6,24 +6,15 @@
  * at call time: unfreezing a layer later (two-phase fine-tuning) restores normal behaviour.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { allLayers } from './layers';
+import { allLayers, wrapCall } from './layers';
 
 const PATCHED = Symbol.for('transfer-studio.frozenBatchNorm');
 
-type Kwargs = Record<string, unknown>;
-type CallFn = (inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs) => tf.Tensor | tf.Tensor[];
-type Patchable = tf.layers.Layer & { [PATCHED]?: boolean; call: CallFn };
-
 export function keepFrozenBatchNormInInference(model: tf.LayersModel): number {
   let patched = 0;
-  for (const layer of allLayers(model) as Patchable[]) {
-    if (layer.getClassName() !== 'BatchNormalization' || layer[PATCHED]) continue;
-    const original = layer.call.bind(layer);
-    layer.call = function (this: Patchable, inputs, kwargs) {
-      return original(inputs, this.trainable ? kwargs : { ...kwargs, training: false });
-    };
-    layer[PATCHED] = true;
-    patched++;
+  for (const layer of allLayers(model)) {
+    if (layer.getClassName() !== 'BatchNormalization') continue;
+    if (wrapCall(layer, PATCHED, (original) => (inputs, kwargs) => original(inputs, layer.trainable ? kwargs : { ...kwargs, training: false }))) patched++;
   }
   return patched;
 }

@@ -45,3 +45,18 @@ export function hasWeights(layer: tf.layers.Layer): boolean {
 export function leavesOf(layer: tf.layers.Layer): tf.layers.Layer[] {
   return isContainer(layer) ? leafLayers(layer) : [layer];
 }
+
+/** A layer's `call`, as the graph executor invokes it. */
+export type LayerCall = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> | undefined) => tf.Tensor | tf.Tensor[];
+
+/**
+ * Replaces `layer.call` with `make(original)`, once per `tag` (frozen BatchNorm, dropout masks,
+ * fusion each wrap the same layer at most once). Returns false when it was already wrapped.
+ */
+export function wrapCall(layer: tf.layers.Layer, tag: symbol, make: (original: LayerCall) => LayerCall): boolean {
+  const l = layer as tf.layers.Layer & { call: LayerCall; [tag: symbol]: unknown };
+  if (l[tag]) return false;
+  l.call = make(l.call.bind(l));
+  l[tag] = true;
+  return true;
+}

@@ -17,7 +17,7 @@ import { selectBackend } from '../backend';
 import { batches, openDataset } from '../data';
 import type { Dataset, Example } from '../data/types';
 import { evaluateExamples, imagePredictor, targetsFor, type PredictFn } from '../evaluate';
-import { fuseForInference, predictFused } from '../inference/fuse';
+import { fuseForInference, withFusedInference } from '../inference/fuse';
 import { loadModel, type LoadedModel } from '../io/load';
 import { saveAdaptedModel, writeFileAtomic, type AdaptedMetadata } from '../io/save';
 import { imageSpecFor, readRecipe } from '../recipe';
@@ -256,7 +256,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
     const source = fastPath ? featureBatches(store!, dataset.train, targets, adapted.featureShape, bs, t.seed, true) : imageSource(dataset.train, true);
     const validate = dataset.validation.length === 0 ? undefined : fastPath
       ? () => scoreBatches((x) => adapted.head.predict(x) as tf.Tensor, featureBatches(store!, dataset.validation, targets, adapted.featureShape, bs, t.seed, false).batches(0), recipe.task)
-      : () => scoreBatches((x) => predictFused(adapted.model, x), imageSource(dataset.validation, false, undefined).batches(0), recipe.task);
+      : () => withFusedInference(adapted.model, (predict) => scoreBatches(predict, imageSource(dataset.validation, false, undefined).batches(0), recipe.task));
     const r = await trainLoop(trainee, source, {
       phase: 'head', task: recipe.task, training: t, epochs: headEpochs, startEpoch: resumeAt?.phase === 'head' ? resumeAt.epoch : 0, baseRate: t.learningRate,
       classWeights, emit, shouldStop: ctx.shouldStop, progress, validate, stepMemoryBytes: fastPath ? undefined : stepBudget,
@@ -279,7 +279,7 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
       {
         phase: 'fineTune', task: recipe.task, training: t, epochs: fineEpochs, startEpoch: resumeAt?.phase === 'fineTune' ? resumeAt.epoch : 0, baseRate: t.learningRate * t.fineTune.learningRateFactor,
         classWeights, emit, shouldStop: ctx.shouldStop, progress, stepMemoryBytes: stepBudget,
-        validate: dataset.validation.length ? () => scoreBatches((x) => predictFused(adapted.model, x), imageSource(dataset.validation, false, undefined).batches(0), recipe.task) : undefined,
+        validate: dataset.validation.length ? () => withFusedInference(adapted.model, (predict) => scoreBatches(predict, imageSource(dataset.validation, false, undefined).batches(0), recipe.task)) : undefined,
         checkpoint: async (epoch, best, value) => { await checkpointer.save('checkpoint', 'fineTune', epoch, value); if (best) await checkpointer.save('best', 'fineTune', epoch, value); },
       },
     );
@@ -297,14 +297,16 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
   // Evaluation on the held-back test split (or validation when there is none)
   const evalSplit = dataset.test.length ? 'test' : dataset.validation.length ? 'validation' : 'train';
   const evalExamples = dataset.test.length ? dataset.test : dataset.validation.length ? dataset.validation : dataset.train;
-  const predictor: PredictFn = fastPath && !t.fineTune
+  const cachedPredictor: PredictFn | undefined = fastPath && !t.fineTune
     ? async (examples) => tf.tidy(() => {
       const xs = new Float32Array(examples.length * store!.size);
       examples.forEach((e, i) => xs.set(store!.get(e.file), i * store!.size));
       return adapted.head.predict(tf.tensor(xs, [examples.length, ...adapted.featureShape])) as tf.Tensor2D;
     })
-    : imagePredictor(adapted.model, dataset);
-  const report = await evaluateExamples(predictor, evalExamples, dataset.labels, recipe.task, evalSplit, bs);
+    : undefined;
+  const report = cachedPredictor
+    ? await evaluateExamples(cachedPredictor, evalExamples, dataset.labels, recipe.task, evalSplit, bs)
+    : await withFusedInference(adapted.model, (predict) => evaluateExamples(imagePredictor(predict, dataset), evalExamples, dataset.labels, recipe.task, evalSplit, bs));
 
   // Baseline: the same architecture from random weights, everything trainable, same split
   let baseline: EvaluationReport | undefined;
@@ -317,11 +319,11 @@ async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir
       imageSource(dataset.train, true),
       {
         phase: 'baseline', task: recipe.task, training: { ...t, earlyStopping: undefined }, epochs: baselineEpochs, baseRate: t.learningRate, classWeights, emit, shouldStop: ctx.shouldStop, progress, stepMemoryBytes: stepBudget,
-        validate: dataset.validation.length ? () => scoreBatches((x) => predictFused(scratch, x), imageSource(dataset.validation, false, undefined).batches(0), recipe.task) : undefined,
+        validate: dataset.validation.length ? () => withFusedInference(scratch, (predict) => scoreBatches(predict, imageSource(dataset.validation, false, undefined).batches(0), recipe.task)) : undefined,
       },
     );
     if (!r.stopped) {
-      baseline = await evaluateExamples(imagePredictor(scratch, dataset), evalExamples, dataset.labels, recipe.task, evalSplit, bs);
+      baseline = await withFusedInference(scratch, (predict) => evaluateExamples(imagePredictor(predict, dataset), evalExamples, dataset.labels, recipe.task, evalSplit, bs));
       warnings.push(...transferWarnings(report, baseline));
     }
     scratch.dispose();
