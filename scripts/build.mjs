@@ -33,6 +33,19 @@ function checkExtensionBundle(meta) {
   if (bad.length) throw new Error(`dist/extension.js must not include TF.js or the engine:\n  ${bad.slice(0, 10).join('\n  ')}`);
 }
 
+/** The extension host bundle's biggest inputs by package (what to look at when it grows). */
+function topContributors(meta, outfile, n = 5) {
+  const out = Object.entries(meta.outputs).find(([f]) => f.endsWith(outfile.replace(/^dist\//, '')) && !f.endsWith('.map'));
+  if (!out) return '';
+  const byPackage = new Map();
+  for (const [file, { bytesInOutput }] of Object.entries(out[1].inputs)) {
+    const m = file.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+    const key = m ? m[1] : 'src (own code)';
+    byPackage.set(key, (byPackage.get(key) ?? 0) + bytesInOutput);
+  }
+  return [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${k} ${(v / 1024).toFixed(0)} KiB`).join(', ');
+}
+
 /** Webview assets that are not bundled: the codicon font for @vscode-elements/elements icons. */
 function copyWebviewAssets() {
   const dest = path.join(root, 'dist', 'webview', 'codicons');
@@ -65,4 +78,5 @@ if (watch) {
   await writeSchema();
   const sizes = builds.map((b) => `${b.outfile} ${(fs.statSync(b.outfile).size / 1024).toFixed(0)} KiB`);
   console.log(`built in ${Date.now() - t0} ms: ${sizes.join(', ')}`);
+  console.log(`dist/extension.js by package: ${topContributors(results[0].metafile, 'dist/extension.js')}`);
 }

@@ -3,7 +3,7 @@
  * 2 internal error (stack on stderr), 130 a training run stopped by Ctrl-C.
  */
 import { isUserError, errorMessage } from '../core/errors';
-import type { BackendPreference } from '../core/protocol';
+import type { Cli } from './context';
 import { selectBackend } from '../engine/tfjs/backend';
 import { configureTfjs } from '../engine/tfjs/env';
 import { check, usage as checkUsage } from './commands/check';
@@ -12,12 +12,7 @@ import { inspect, usage as inspectUsage } from './commands/inspect';
 import { train, usage as trainUsage } from './commands/train';
 import { evaluate, evaluateUsage, predict, predictUsage } from './commands/evaluate';
 
-export interface Cli {
-  out(text: string): void;
-  err(text: string): void;
-  verbose: boolean;
-  backend(pref: BackendPreference): Promise<void>;
-}
+export type { Cli } from './context';
 
 type Command = (argv: string[], cli: Cli) => Promise<number>;
 

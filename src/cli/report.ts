@@ -1,7 +1,8 @@
 /** Text rendering of runs for the terminal: progress line, epoch table, evaluation. */
 import { formatDuration, pct, table } from '../core/format/table';
 import { macroF1 } from '../core/metrics';
-import type { DatasetReport, EvaluationReport, WorkerEventOf } from '../core/protocol';
+import type { DatasetReport, EvaluationReport } from '../core/protocol/reports';
+import type { WorkerEventOf } from '../core/protocol/worker';
 
 export function datasetText(r: DatasetReport): string {
   const rows = r.classes.map((c) => [c.label, String(c.train), String(c.validation), String(c.test)]);

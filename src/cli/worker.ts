@@ -1,6 +1,6 @@
 /** Starting the worker process from the CLI. */
 import * as path from 'node:path';
-import { WorkerClient } from '../core/workerClient';
+import { WorkerClient } from '../worker/client';
 
 export function startWorker(): WorkerClient {
   // dist/cli.js and dist/worker.js sit side by side

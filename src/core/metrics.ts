@@ -1,5 +1,5 @@
 /** Evaluation metrics from predictions (pure numbers, no TF.js): what the report and the dashboard show. */
-import type { EvaluationReport } from './protocol';
+import type { EvaluationReport } from './protocol/reports';
 import type { Task } from './recipe/schema';
 
 export interface Scored {

@@ -1,6 +1,6 @@
 /** What the tree view, the designer and `transfer-studio inspect` show about a model. No TF.js here. */
 
-export type ModelFormat = 'tfjs-layers' | 'keras-h5' | 'keras-v3';
+export type ModelFormat = 'tfjs-layers' | 'keras-h5' | 'keras-v3' | 'torchvision';
 
 export interface LayerSummary {
   name: string;

@@ -6,7 +6,7 @@ import { errorMessage, isUserError } from '../core/errors';
 import { toggleLayer } from '../core/freeze';
 import { pct, table } from '../core/format/table';
 import { walkLayers, type LayerSummary } from '../core/modelSummary';
-import type { EvaluationReport } from '../core/protocol';
+import type { EvaluationReport } from '../core/protocol/reports';
 import type { FreezeRules } from '../core/recipe/schema';
 import type { Dashboards } from './dashboard/panel';
 import { DESIGNER_VIEW_TYPE } from './designer/editor';

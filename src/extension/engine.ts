@@ -4,9 +4,8 @@
  * the worker dies it is started again on the next request.
  */
 import * as vscode from 'vscode';
-import type { ModelSummary } from '../core/modelSummary';
-import type { DatasetReport, EvaluationReport, Prediction } from '../core/protocol';
-import { WorkerClient, type RequestCommand } from '../core/workerClient';
+import type { RequestCommand, WorkerReply } from '../core/protocol/worker';
+import { WorkerClient } from '../worker/client';
 import type { Log } from './log';
 
 export function workerScript(extensionUri: vscode.Uri): string {
@@ -35,33 +34,33 @@ export class EngineService implements vscode.Disposable {
     return this.worker;
   }
 
-  async request<T>(cmd: RequestCommand): Promise<T> {
+  async request<C extends RequestCommand>(cmd: C): Promise<WorkerReply<C['type']>> {
     const client = this.client;
     await client.ready;
-    return client.request<T>(cmd);
+    return client.request(cmd);
   }
 
-  inspect(model: string, allowLoopbackHttp = false): Promise<ModelSummary> {
-    return this.request<ModelSummary>({ type: 'inspect', model, allowLoopbackHttp });
+  inspect(model: string, allowLoopbackHttp = false): Promise<WorkerReply<'inspect'>> {
+    return this.request({ type: 'inspect', model, allowLoopbackHttp });
   }
 
-  datasetReport(recipe: string, text?: string): Promise<DatasetReport> {
-    return this.request<DatasetReport>({ type: 'datasetReport', recipe, text });
+  datasetReport(recipe: string, text?: string): Promise<WorkerReply<'datasetReport'>> {
+    return this.request({ type: 'datasetReport', recipe, text });
   }
 
-  thumbnails(files: string[], size = 96): Promise<Record<string, string>> {
-    return this.request<Record<string, string>>({ type: 'thumbnails', files, size });
+  thumbnails(files: string[], size = 96): Promise<WorkerReply<'thumbnails'>> {
+    return this.request({ type: 'thumbnails', files, size });
   }
 
-  predict(model: string, files: string[], topK = 5): Promise<Prediction[]> {
-    return this.request<Prediction[]>({ type: 'predict', model, files, topK });
+  predict(model: string, files: string[], topK = 5): Promise<WorkerReply<'predict'>> {
+    return this.request({ type: 'predict', model, files, topK });
   }
 
-  evaluate(model: string, data: string): Promise<EvaluationReport> {
-    return this.request<EvaluationReport>({ type: 'evaluate', model, data });
+  evaluate(model: string, data: string): Promise<WorkerReply<'evaluate'>> {
+    return this.request({ type: 'evaluate', model, data });
   }
 
-  download(url: string, dest: string, allowLoopbackHttp = false): Promise<{ path: string; cached: boolean }> {
+  download(url: string, dest: string, allowLoopbackHttp = false): Promise<WorkerReply<'download'>> {
     return this.request({ type: 'download', url, dest, allowLoopbackHttp });
   }
 

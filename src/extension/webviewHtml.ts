@@ -46,3 +46,14 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, a
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
+
+/**
+ * The webview's `ready` carries the protocol version it was built with; a panel from another
+ * build would misread the host's messages, so a mismatch is reported and the panel gets nothing.
+ */
+export function handshakeOk(panel: string, got: number, expected: number, warn: (m: string) => void): boolean {
+  if (got === expected) return true;
+  warn(`${panel}: the webview speaks protocol ${got}, the extension ${expected}; close and reopen the panel`);
+  void vscode.window.showWarningMessage(`Transfer Studio: the ${panel} panel is from another version of the extension. Close and reopen it.`);
+  return false;
+}

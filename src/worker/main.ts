@@ -4,7 +4,7 @@
  * the editor down, and the parent reports it.
  */
 import { toErrorInfo } from '../core/errors';
-import { parseWorkerCommand, PROTOCOL_VERSION, type WorkerCommand, type WorkerEvent } from '../core/protocol';
+import { parseWorkerCommand, PROTOCOL_VERSION, type WorkerCommand, type WorkerEvent } from '../core/protocol/worker';
 import { configureTfjs } from '../engine/tfjs/env';
 import { handleRequest } from './requests';
 import { runTraining } from '../engine/tfjs/train/run';

@@ -1,8 +1,8 @@
 /** Small real training runs for tests: the functional MobileNet (64×64 grey) on Fashion-MNIST images. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { WorkerEvent } from '../../src/core/protocol';
-import { WorkerClient } from '../../src/core/workerClient';
+import type { WorkerEvent } from '../../src/core/protocol/worker';
+import { WorkerClient } from '../../src/worker/client';
 import { ensureBuilt } from './cli';
 import { PROJECT_FIXTURES, ROOT, tempDir } from './fixtures';
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DashboardHostMessage } from '../../src/extension/dashboard/protocol';
+import type { DashboardHostMessage } from '../../src/core/protocol/dashboard';
 import { api, closeAllEditors, waitFor, workspaceDir } from './helpers';
 
 function writeRecipe(name: string, training: Record<string, unknown>, extra: Record<string, unknown> = {}): vscode.Uri {

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { DashboardHostMessage, RunInfo, TimedEvent } from '../../src/extension/dashboard/protocol';
+import type { DashboardHostMessage, RunInfo, TimedEvent } from '../../src/core/protocol/dashboard';
 import { PROJECT_FIXTURES, ROOT } from '../helpers/fixtures';
 
 export type Theme = 'dark' | 'light' | 'high-contrast';

@@ -6,8 +6,8 @@
  * Screenshots go to test-output/screenshots/dashboard-*.png.
  */
 import * as assert from 'node:assert/strict';
-import type { EvaluationReport } from '../../src/core/protocol';
-import type { TimedEvent } from '../../src/extension/dashboard/protocol';
+import type { EvaluationReport } from '../../src/core/protocol/reports';
+import type { TimedEvent } from '../../src/core/protocol/dashboard';
 import { cleanBuild, closeBrowser, loadRun, openDashboard, THEMES, thumbnailsOf, type Panel, type Posted } from './dashboard.harness';
 
 type Ev<T extends TimedEvent['type']> = Extract<TimedEvent, { type: T }>;
@@ -74,7 +74,7 @@ describe('dashboard webview (headless Chromium, fake VS Code host, recorded runs
     });
 
     it('posts ready first, and nothing else before the host answers', async () => {
-      assert.deepEqual(await panel.posted(), [{ type: 'ready' }]);
+      assert.deepEqual(await panel.posted(), [{ type: 'ready', protocol: 1 }]);
     });
 
     it('renders the run as hundreds of events stream in: header, charts with every point, epoch table', async () => {
@@ -255,7 +255,7 @@ describe('dashboard webview (headless Chromium, fake VS Code host, recorded runs
       assert.equal(saved.runDir, run.runDir, 'the host\'s serializer reopens the panel from runDir');
       assert.ok(saved.events.length <= events.length);
       const panel = await openDashboard({ theme: 'dark', state: saved });
-      assert.deepEqual(await panel.posted().then((p) => p[0]), { type: 'ready' });
+      assert.deepEqual(await panel.posted().then((p) => p[0]), { type: 'ready', protocol: 1 });
       assert.equal(await panel.page.locator('#epochs tbody tr').count(), of(events, 'epochEnd').length);
       assert.equal(await panel.page.locator('#confusion tbody tr').count(), 10);
       assert.equal(await panel.page.locator('#status').textContent(), 'Done');

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { walkLayers } from '../../src/core/modelSummary';
 import { DEFAULTS as ENGINE_DEFAULTS } from '../../src/core/recipe/resolve';
 import { HeadLayerSchema, type HeadLayerSpec } from '../../src/core/recipe/schema';
-import type { DesignerState } from '../../src/extension/designer/protocol';
+import type { DesignerState } from '../../src/core/protocol/designer';
 import { DEFAULTS, headLayerProblem } from '../../webview/designer/defaults';
 import { closeShell, fixture, openShell, type Posted, type Shell } from './studioShell';
 
@@ -43,7 +43,7 @@ describe('designer webview (headless Chromium, fake host)', function () {
   it('says ready first, then renders the 161-row Teachable Machine state (nested models, cut, frozen rows, totals)', async () => {
     shell = await openShell('designer', { theme: 'dark' });
     await shell.page.waitForFunction(() => (globalThis as unknown as { __posted: unknown[] }).__posted.length > 0);
-    assert.deepEqual(await shell.posted(), [{ type: 'ready' }], 'ready is the first and only message before any state');
+    assert.deepEqual(await shell.posted(), [{ type: 'ready', protocol: 1 }], 'ready is the first and only message before any state');
 
     await shell.send({ type: 'state', state: TM });
     const rows = shell.page.locator('.layer-row');

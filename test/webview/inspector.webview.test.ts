@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { formatCount, walkLayers } from '../../src/core/modelSummary';
-import type { InspectorHostMessage } from '../../src/extension/inspector/protocol';
+import type { InspectorHostMessage } from '../../src/core/protocol/inspector';
 import { closeShell, fixture, openShell, type Shell } from './studioShell';
 
 const TM = fixture<InspectorHostMessage>('inspector-tm.json');
@@ -33,7 +33,7 @@ describe('inspector webview (headless Chromium, fake host)', function () {
   it('says ready first, then shows the model: header facts, totals and the read-only layer table', async () => {
     shell = await openShell('inspector', { theme: 'dark' });
     await shell.page.waitForFunction(() => (globalThis as unknown as { __posted: unknown[] }).__posted.length > 0);
-    assert.deepEqual(await shell.posted(), [{ type: 'ready' }]);
+    assert.deepEqual(await shell.posted(), [{ type: 'ready', protocol: 1 }]);
     await shell.send({ type: 'state', status: 'loading', file: TM.file });
     assert.match(await shell.page.locator('#status').innerText(), /Reading the model/);
     await shell.send(TM);

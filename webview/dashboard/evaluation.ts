@@ -4,8 +4,8 @@
  * table, per-class (or per-label) scores, the most confident mistakes with thumbnails, and the
  * try-it box. Regression shows MAE and RMSE instead.
  */
-import type { EvaluationReport, Prediction } from '../../src/core/protocol';
-import type { DashboardMessage, RunStatus } from '../../src/extension/dashboard/protocol';
+import type { EvaluationReport, Prediction } from '../../src/core/protocol/reports';
+import type { DashboardMessage, RunStatus } from '../../src/core/protocol/dashboard';
 import { h } from '../shared/vscodeApi';
 import { basename, num, pct } from './format';
 import { isNum, type Ev } from './runModel';

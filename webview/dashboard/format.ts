@@ -1,5 +1,5 @@
 /** How the dashboard writes phases, metrics, rates and times. */
-import type { Phase } from '../../src/core/protocol';
+import type { Phase } from '../../src/core/protocol/reports';
 import { duration, num, pct } from '../shared/theme';
 
 export { duration, num, pct };

@@ -3,8 +3,8 @@
  * elapsed time, a progress bar over the whole run (epoch n/N, img/s, ETA), the phase steps, Stop,
  * and the banners for a failed or stopped run.
  */
-import type { Phase } from '../../src/core/protocol';
-import type { DashboardMessage, RunStatus } from '../../src/extension/dashboard/protocol';
+import type { Phase } from '../../src/core/protocol/reports';
+import type { DashboardMessage, RunStatus } from '../../src/core/protocol/dashboard';
 import { h } from '../shared/vscodeApi';
 import { duration, fmtMetric, fmtRateOfImages, metricTitle, num, phaseLabel } from './format';
 import { isNum, type RunModel } from './runModel';

@@ -7,7 +7,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '../shared/base.css';
 import './dashboard.css';
-import type { DashboardHostMessage, DashboardMessage, RunInfo, TimedEvent } from '../../src/extension/dashboard/protocol';
+import { DASHBOARD_PROTOCOL_VERSION, type DashboardHostMessage, type DashboardMessage, type RunInfo, type TimedEvent } from '../../src/core/protocol/dashboard';
 import { onThemeChange } from '../shared/theme';
 import { connect, h } from '../shared/vscodeApi';
 import { LiveChart, type Marker } from './charts';
@@ -247,7 +247,7 @@ onThemeChange(() => {
 });
 
 // a re-shown panel paints its saved state at once; the host's `state` follows the `ready`
-post({ type: 'ready' });
+post({ type: 'ready', protocol: DASHBOARD_PROTOCOL_VERSION });
 const saved = host.getState();
 if (saved && saved.run && Array.isArray(saved.events)) load(saved.run, saved.events, saved.trusted !== false);
 renderNow();

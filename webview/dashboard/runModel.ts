@@ -3,8 +3,8 @@
  * views need (phases, epochs, the latest batch, checkpoints, evaluation…). Events may arrive
  * mid-run, out of the usual order or with missing fields; `add` never throws.
  */
-import type { DatasetReport, EvaluationReport, Phase } from '../../src/core/protocol';
-import type { RunInfo, TimedEvent } from '../../src/extension/dashboard/protocol';
+import type { DatasetReport, EvaluationReport, Phase } from '../../src/core/protocol/reports';
+import type { RunInfo, TimedEvent } from '../../src/core/protocol/dashboard';
 
 export type Ev<T extends TimedEvent['type']> = Extract<TimedEvent, { type: T }>;
 export type Logs = Record<string, number | null>;

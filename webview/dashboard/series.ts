@@ -3,7 +3,7 @@
  * a series has no point), grown in place as events stream in: appending at the right end is O(1);
  * a point at an existing x (the baseline's batches line up with the head's) is a binary search.
  */
-import type { Phase } from '../../src/core/protocol';
+import type { Phase } from '../../src/core/protocol/reports';
 import { isNum, type Ev, type RunModel } from './runModel';
 
 export class AlignedSeries {

@@ -1,5 +1,5 @@
 /** The epoch table, the dataset report and the worker's log. */
-import type { DatasetReport } from '../../src/core/protocol';
+import type { DatasetReport } from '../../src/core/protocol/reports';
 import { h } from '../shared/vscodeApi';
 import { fmtMetric, fmtRate, fmtSeconds, metricTitle, num, phaseLabel } from './format';
 import type { EpochRow, RunModel } from './runModel';

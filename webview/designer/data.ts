@@ -1,6 +1,6 @@
 /** Section 4, Task and data: the task, the data folders, preprocessing, augmentation and the dataset report. */
-import type { DatasetReport } from '../../src/core/protocol';
-import type { DesignerState } from '../../src/extension/designer/protocol';
+import type { DatasetReport } from '../../src/core/protocol/reports';
+import type { DesignerState } from '../../src/core/protocol/designer';
 import { richText } from '../shared/richText';
 import { h } from '../shared/vscodeApi';
 import { DEFAULTS } from './defaults';

@@ -12,7 +12,7 @@ import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-check
 import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import type { RecipeProblem } from '../../src/core/recipe/validate';
-import type { DesignerMessage, DesignerState } from '../../src/extension/designer/protocol';
+import type { DesignerMessage, DesignerState } from '../../src/core/protocol/designer';
 import { h } from '../shared/vscodeApi';
 
 export type JsonPath = (string | number)[];

@@ -8,7 +8,7 @@ import type { VscodeContextMenu } from '@vscode-elements/elements/dist/vscode-co
 import { headInfo } from '../../src/core/headParams';
 import { formatCount, formatShape } from '../../src/core/modelSummary';
 import type { HeadLayerSpec } from '../../src/core/recipe/schema';
-import type { DesignerState } from '../../src/extension/designer/protocol';
+import type { DesignerState } from '../../src/core/protocol/designer';
 import { h } from '../shared/vscodeApi';
 import { ACTIVATIONS, HEAD_TYPES, headLayerProblem, newHeadLayer, outputActivation } from './defaults';
 import { pointer, SelectControl, TextControl, uid, type Form } from './fields';

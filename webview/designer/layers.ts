@@ -12,7 +12,7 @@ import { headInfo } from '../../src/core/headParams';
 import { formatCount, formatShape, walkLayers, type LayerSummary, type ModelSummary } from '../../src/core/modelSummary';
 import { completeHead, defaultHead } from '../../src/core/recipe/head';
 import type { FreezeRules, HeadLayerSpec } from '../../src/core/recipe/schema';
-import type { DesignerState } from '../../src/extension/designer/protocol';
+import type { DesignerState } from '../../src/core/protocol/designer';
 import { LayerTable } from '../shared/layerTable';
 import { richText } from '../shared/richText';
 import { h } from '../shared/vscodeApi';

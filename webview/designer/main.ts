@@ -7,7 +7,7 @@ import './designer.css';
 import '../shared/panel.css';
 import '../shared/layerTable.css';
 import type { RecipeProblem } from '../../src/core/recipe/validate';
-import type { DesignerHostMessage, DesignerMessage, DesignerState } from '../../src/extension/designer/protocol';
+import { DESIGNER_PROTOCOL_VERSION, type DesignerHostMessage, type DesignerMessage, type DesignerState } from '../../src/core/protocol/designer';
 import { connect, h } from '../shared/vscodeApi';
 import { dataSection } from './data';
 import { Form, problemLine } from './fields';
@@ -130,4 +130,4 @@ function render(s: DesignerState): void {
 host.onMessage((m) => {
   if (m.type === 'state') render(m.state);
 });
-host.post({ type: 'ready' });
+host.post({ type: 'ready', protocol: DESIGNER_PROTOCOL_VERSION });

@@ -11,7 +11,7 @@ import '../shared/panel.css';
 import '../shared/layerTable.css';
 import './inspector.css';
 import { formatCount, leafLayers, type ModelSummary } from '../../src/core/modelSummary';
-import type { InspectorHostMessage, InspectorMessage } from '../../src/extension/inspector/protocol';
+import { INSPECTOR_PROTOCOL_VERSION, type InspectorHostMessage, type InspectorMessage } from '../../src/core/protocol/inspector';
 import { LayerTable } from '../shared/layerTable';
 import { richText } from '../shared/richText';
 import { connect, h } from '../shared/vscodeApi';
@@ -104,4 +104,4 @@ host.onMessage((m) => {
     document.body.dataset.ready = 'true';
   }
 });
-host.post({ type: 'ready' });
+host.post({ type: 'ready', protocol: INSPECTOR_PROTOCOL_VERSION });

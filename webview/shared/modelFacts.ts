@@ -6,6 +6,7 @@ export const FORMATS: Record<ModelSummary['format'], string> = {
   'tfjs-layers': 'TF.js layers model',
   'keras-h5': 'Keras HDF5 (.h5)',
   'keras-v3': 'Keras 3 (.keras)',
+  torchvision: 'torchvision model (PyTorch)',
 };
 
 export function modelFacts(s: ModelSummary): HTMLElement {

@@ -4,7 +4,7 @@ import { UserError } from '../../core/errors';
 import { leafLayers } from '../../engine/tfjs/surgery/layers';
 import { adaptedSummary, imageSpecFor, planAdaptation, readRecipe } from '../../engine/tfjs/recipe';
 import { parse } from '../args';
-import type { Cli } from '../main';
+import type { Cli } from '../context';
 
 export const usage = 'transfer-studio check RECIPE [--json]';
 

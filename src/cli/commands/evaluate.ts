@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../core/errors';
-import { BackendPreferenceSchema, type BackendPreference, type EvaluationReport, type Prediction } from '../../core/protocol';
+import { BackendPreferenceSchema, type BackendPreference } from '../../core/protocol/reports';
 import { parse } from '../args';
-import type { Cli } from '../main';
+import type { Cli } from '../context';
 import { evaluationText } from '../report';
 import { startWorker } from '../worker';
 
@@ -36,7 +36,7 @@ export async function evaluate(argv: string[], cli: Cli): Promise<number> {
   const data = path.resolve(values.data);
   // checked here: the data layer's own message speaks of a recipe, and evaluate has none
   if (!fs.existsSync(data)) throw new UserError('data not found', { file: data, hint: 'expected a folder with one sub-folder per class, or a CSV file' });
-  const report = await withWorker(cli, (w) => w.request<EvaluationReport>({ type: 'evaluate', model: path.resolve(positionals[0]!), data, backend }));
+  const report = await withWorker(cli, (w) => w.request({ type: 'evaluate', model: path.resolve(positionals[0]!), data, backend }));
   cli.out(values.json ? JSON.stringify(report, null, 2) : evaluationText(report));
   return 0;
 }
@@ -48,7 +48,7 @@ export async function predict(argv: string[], cli: Cli): Promise<number> {
   if (!Number.isInteger(topK) || topK < 1) throw new UserError(`--top expects a whole number ≥ 1, got "${values.top}"`);
   const backend = backendOption(values.backend);
   const [model, ...files] = positionals;
-  const preds = await withWorker(cli, (w) => w.request<Prediction[]>({ type: 'predict', model: path.resolve(model!), files: files.map((f) => path.resolve(f)), topK, backend }));
+  const preds = await withWorker(cli, (w) => w.request({ type: 'predict', model: path.resolve(model!), files: files.map((f) => path.resolve(f)), topK, backend }));
   if (values.json) cli.out(JSON.stringify(preds, null, 2));
   else for (const p of preds) cli.out(`${p.file}\n${p.top.length ? p.top.map((t, i) => `  ${i + 1}. ${t.label.padEnd(24)} ${(t.score * 100).toFixed(1)}%`).join('\n') : `  ${p.values?.map((v) => v.toFixed(4)).join(', ')}`}`);
   return 0;

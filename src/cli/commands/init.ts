@@ -8,7 +8,7 @@ import { adaptModel } from '../../engine/tfjs/adapt';
 import { isUrl, loadModel } from '../../engine/tfjs/io/load';
 import { writeFileAtomic } from '../../engine/tfjs/io/save';
 import { parse } from '../args';
-import type { Cli } from '../main';
+import type { Cli } from '../context';
 
 export const usage = 'transfer-studio init --model MODEL --data DIR [-o FILE] [--force]';
 

@@ -3,7 +3,7 @@ import { UserError } from '../../core/errors';
 import { summarizeModel } from '../../engine/tfjs/inspect';
 import { loadModel } from '../../engine/tfjs/io/load';
 import { parse } from '../args';
-import type { Cli } from '../main';
+import type { Cli } from '../context';
 
 export const usage = 'transfer-studio inspect MODEL [--json]';
 

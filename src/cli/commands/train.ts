@@ -1,9 +1,10 @@
 import * as path from 'node:path';
 import { fromErrorInfo, UserError } from '../../core/errors';
 import { formatDuration } from '../../core/format/table';
-import { BackendPreferenceSchema, type EvaluationReport, type TrainOverrides, type WorkerEvent, type WorkerEventOf } from '../../core/protocol';
+import { BackendPreferenceSchema, type EvaluationReport } from '../../core/protocol/reports';
+import { type TrainOverrides, type WorkerEvent, type WorkerEventOf } from '../../core/protocol/worker';
 import { parse } from '../args';
-import type { Cli } from '../main';
+import type { Cli } from '../context';
 import { datasetText, epochTable, evaluationText, progressLine } from '../report';
 import { startWorker } from '../worker';
 

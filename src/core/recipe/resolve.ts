@@ -1,21 +1,10 @@
 /** A validated recipe with every default filled in and every path absolute (model-dependent defaults are the engine's). */
 import * as path from 'node:path';
 import { UserError } from '../errors';
-import type { AugmentSpec, FreezeRules, HeadLayerSpec, Preprocess, Recipe, ScheduleSpec, Task } from './schema';
+import { DEFAULTS, type BackendPreference, type CacheMode, type EnginePreference, type MonitorName, type OptimizerName } from './defaults';
+import type { AugmentSpec, EngineSpec, FreezeRules, HeadLayerSpec, Preprocess, Recipe, ScheduleSpec, Task } from './schema';
 
-export const DEFAULTS = {
-  task: 'single-label' as Task,
-  validationSplit: 0.2,
-  maxSkipped: 0.1,
-  epochs: 10,
-  batchSize: 32,
-  optimizer: 'adam' as const,
-  learningRate: 1e-3,
-  seed: 42,
-  backend: 'auto' as const,
-  fineTuneLearningRateFactor: 0.01,
-  patience: 3,
-};
+export { DEFAULTS } from './defaults';
 
 export interface ResolvedData {
   train: string;
@@ -26,24 +15,39 @@ export interface ResolvedData {
   imageSize?: [number, number];
   preprocess?: Preprocess;
   augment?: AugmentSpec;
-  cache: 'auto' | 'memory' | 'disk' | 'off';
+  cache: CacheMode;
   maxSkipped: number;
 }
 
 export interface ResolvedTraining {
-  epochs: number;
+  /** The epoch cap the recipe (or --epochs) sets; undefined: core/training/budget.ts picks it per phase. */
+  epochs?: number;
   batchSize: number;
-  optimizer: 'adam' | 'sgd' | 'rmsprop';
+  optimizer: OptimizerName;
   learningRate: number;
   momentum?: number;
-  schedule: ScheduleSpec;
-  earlyStopping?: { monitor: string; patience: number; minDelta: number };
+  /** L2 penalty on every weight that trains, added to the loss. */
+  weightDecay: number;
+  /** undefined: budget.ts picks (reduce on plateau with validation data, else constant). */
+  schedule?: ScheduleSpec;
+  /** 'default': on wherever there is validation data; false: off. core/training/monitor.ts resolves it. */
+  earlyStopping: 'default' | false | { monitor?: MonitorName; patience: number; minDelta: number };
+  /** Per-feature standardisation of the head's input. */
+  standardize: boolean;
   classWeights?: 'balanced' | Record<string, number>;
   seed: number;
-  backend: 'auto' | 'tensorflow' | 'tensorflow-gpu' | 'wasm' | 'cpu';
+  backend: BackendPreference;
   fineTune?: { epochs: number; unfreeze: number; learningRateFactor: number };
   learningRateMultipliers?: Record<string, number>;
   baseline: 'none' | 'scratch';
+}
+
+export interface ResolvedEngine {
+  name: EnginePreference;
+  devices: number;
+  mixedPrecision: NonNullable<EngineSpec['mixedPrecision']>;
+  compile: NonNullable<EngineSpec['compile']>;
+  workers?: number;
 }
 
 export interface ResolvedRecipe {
@@ -60,6 +64,7 @@ export interface ResolvedRecipe {
   task: Task;
   data?: ResolvedData;
   training: ResolvedTraining;
+  engine: ResolvedEngine;
   output: string;
   /** The recipe as written, kept with the saved model. */
   raw: Recipe;
@@ -113,21 +118,23 @@ export function resolveRecipe(recipe: Recipe, file: string | undefined, baseDir 
       imageSize: d.imageSize,
       preprocess: d.preprocess,
       augment: d.augment,
-      cache: d.cache ?? 'auto',
+      cache: d.cache ?? DEFAULTS.cache,
       maxSkipped: d.maxSkipped ?? DEFAULTS.maxSkipped,
     },
     training: {
-      epochs: t.epochs ?? DEFAULTS.epochs,
+      epochs: t.epochs,
       batchSize: t.batchSize ?? DEFAULTS.batchSize,
       optimizer: t.optimizer ?? DEFAULTS.optimizer,
       learningRate: t.learningRate ?? DEFAULTS.learningRate,
       momentum: t.momentum,
-      schedule: t.schedule ?? { type: 'constant' },
-      earlyStopping: t.earlyStopping && {
-        monitor: t.earlyStopping.monitor ?? 'val_loss',
+      weightDecay: t.weightDecay ?? 0,
+      schedule: t.schedule,
+      earlyStopping: t.earlyStopping === undefined ? 'default' : t.earlyStopping === false ? false : {
+        monitor: t.earlyStopping.monitor,
         patience: t.earlyStopping.patience ?? DEFAULTS.patience,
-        minDelta: t.earlyStopping.minDelta ?? 0,
+        minDelta: t.earlyStopping.minDelta ?? DEFAULTS.minDelta,
       },
+      standardize: t.standardize ?? DEFAULTS.standardize,
       classWeights: t.classWeights,
       seed: t.seed ?? DEFAULTS.seed,
       backend: t.backend ?? DEFAULTS.backend,
@@ -137,7 +144,14 @@ export function resolveRecipe(recipe: Recipe, file: string | undefined, baseDir 
         learningRateFactor: t.fineTune.learningRateFactor ?? DEFAULTS.fineTuneLearningRateFactor,
       },
       learningRateMultipliers: t.learningRateMultipliers,
-      baseline: t.baseline ?? 'none',
+      baseline: t.baseline ?? DEFAULTS.baseline,
+    },
+    engine: {
+      name: recipe.engine?.name ?? DEFAULTS.engine,
+      devices: recipe.engine?.devices ?? 1,
+      mixedPrecision: recipe.engine?.mixedPrecision ?? 'auto',
+      compile: recipe.engine?.compile ?? 'auto',
+      workers: recipe.engine?.workers,
     },
     output,
     raw: recipe,

@@ -1,6 +1,6 @@
 /** Parse and validate recipe text; every problem names its JSON path and what was expected. */
 import * as jsonc from 'jsonc-parser';
-import type { z } from 'zod';
+import type * as z from '../zod';
 import { UserError } from '../errors';
 import { RecipeSchema, type Recipe } from './schema';
 

@@ -12,6 +12,7 @@ import { freshDropoutMasks } from './surgery/dropout';
 import { keepFrozenBatchNormInInference } from './surgery/frozenBatchNorm';
 import { buildHead, completeHead, defaultHead } from './surgery/head';
 import { allLayers, leafLayers } from './surgery/layers';
+import { STANDARDIZE_LAYER, standardizeIndex, standardizerLayer } from './surgery/standardize';
 
 export interface AdaptedModel {
   /** Base + head: what gets trained (unless the fast path applies) and saved. */
@@ -27,6 +28,10 @@ export interface AdaptedModel {
   baseFrozen: boolean;
   featureShape: number[];
   headSpec: HeadLayerSpec[];
+  /** The frozen standardiser of the head's input (training.standardize), its statistics set by the run. */
+  standardizer?: tf.layers.Layer;
+  /** Head layers in front of the standardiser (pooling / Flatten): features pass them before their statistics are taken. */
+  beforeStandardizer: tf.layers.Layer[];
 }
 
 export interface AdaptOptions {
@@ -65,6 +70,9 @@ export function adaptModel(loaded: LoadedModel, recipe: ResolvedRecipe, opts: Ad
   const headSpec = completeHead(recipe.head ?? defaultHead(featureShape));
   const taken = new Set(allLayers(base).map((l) => l.name));
   const { layers } = buildHead(headSpec, { featureShape, outputs: opts.outputs, task: recipe.task, seed: recipe.training.seed, file: recipe.file, takenNames: taken });
+  const at = standardizeIndex(headSpec);
+  const standardizer = recipe.training.standardize ? standardizerLayer(uniqueLayerName(STANDARDIZE_LAYER, taken)) : undefined;
+  if (standardizer) layers.splice(at, 0, standardizer);
 
   let x = base.outputs[0]!;
   for (const layer of layers) x = layer.apply(x) as tf.SymbolicTensor;
@@ -78,7 +86,17 @@ export function adaptModel(loaded: LoadedModel, recipe: ResolvedRecipe, opts: Ad
   keepFrozenBatchNormInInference(model);
   freshDropoutMasks(allLayers(model));
   const baseLeaves = leafLayers(base);
-  return { model, base, head, cut, cutIsDefault: isDefault, frozen, baseFrozen: baseLeaves.every((l) => frozen.has(l.name) || l.weights.length === 0), featureShape, headSpec };
+  return {
+    model, base, head, cut, cutIsDefault: isDefault, frozen, featureShape, headSpec, standardizer, beforeStandardizer: standardizer ? layers.slice(0, at) : [],
+    baseFrozen: baseLeaves.every((l) => frozen.has(l.name) || l.weights.length === 0),
+  };
+}
+
+function uniqueLayerName(base: string, taken: Set<string>): string {
+  let name = base;
+  for (let i = 2; taken.has(name); i++) name = `${base}_${i}`;
+  taken.add(name);
+  return name;
 }
 
 export function sanitizeName(name: string): string {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors';
-import type { BackendInfo, BackendPreference } from '../../core/protocol';
+import type { BackendInfo, BackendPreference } from '../../core/protocol/reports';
 import { registerWasmGradientKernels } from './kernels';
 
 type Log = (line: string) => void;

@@ -1,7 +1,7 @@
 /** Evaluate a model on examples: predictions in batches → the evaluation report. */
 import * as tf from '@tensorflow/tfjs';
 import { evaluationReport, type Scored } from '../../core/metrics';
-import type { EvaluationReport } from '../../core/protocol';
+import type { EvaluationReport } from '../../core/protocol/reports';
 import type { Task } from '../../core/recipe/schema';
 import type { Dataset, Example } from './data/types';
 import { perExampleLoss } from './train/losses';

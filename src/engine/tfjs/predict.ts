@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors';
-import type { EvaluationReport, Prediction } from '../../core/protocol';
+import type { EvaluationReport, Prediction } from '../../core/protocol/reports';
 import type { Task } from '../../core/recipe/schema';
 import { loadImageFile, openDataset } from './data';
 import type { ImageSpec } from './data/types';

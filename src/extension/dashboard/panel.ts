@@ -10,8 +10,8 @@ import type { EngineService } from '../engine';
 import type { Log } from '../log';
 import type { RunManager } from '../runs/manager';
 import type { Run } from '../runs/run';
-import { webviewHtml, webviewOptions } from '../webviewHtml';
-import { parseDashboardMessage, type DashboardHostMessage, type DashboardMessage, type TimedEvent } from './protocol';
+import { handshakeOk, webviewHtml, webviewOptions } from '../webviewHtml';
+import { DASHBOARD_PROTOCOL_VERSION, parseDashboardMessage, type DashboardHostMessage, type DashboardMessage, type TimedEvent } from '../../core/protocol/dashboard';
 import { showError } from '../notify';
 
 export const DASHBOARD_VIEW_TYPE = 'transferStudio.dashboard';
@@ -77,6 +77,7 @@ export class DashboardPanel implements vscode.Disposable {
     try {
       switch (m.type) {
         case 'ready':
+          if (!handshakeOk('dashboard', m.protocol, DASHBOARD_PROTOCOL_VERSION, (w) => this.deps.log.warn(w))) break;
           this.ready = true;
           this.sendState();
           break;

@@ -18,8 +18,8 @@ import { recipeModelPath } from '../model/session';
 import type { ModelSummary } from '../../core/modelSummary';
 import { editRecipe } from '../recipe/edits';
 import type { RunManager } from '../runs/manager';
-import { webviewHtml, webviewOptions } from '../webviewHtml';
-import { parseDesignerMessage, type DesignerHostMessage, type DesignerMessage, type DesignerState } from './protocol';
+import { handshakeOk, webviewHtml, webviewOptions } from '../webviewHtml';
+import { DESIGNER_PROTOCOL_VERSION, parseDesignerMessage, type DesignerHostMessage, type DesignerMessage, type DesignerState } from '../../core/protocol/designer';
 import { showError } from '../notify';
 
 export const DESIGNER_VIEW_TYPE = 'transferStudio.designer';
@@ -75,6 +75,7 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
         }
         session.received.push(m);
         if (m.type === 'ready') {
+          if (!handshakeOk('designer', m.protocol, DESIGNER_PROTOCOL_VERSION, (w) => this.deps.log.warn(w))) return;
           ready = true;
           await render();
           return;

@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import type { EngineService } from '../engine';
 import type { Log } from '../log';
-import { webviewHtml, webviewOptions } from '../webviewHtml';
-import { parseInspectorMessage, type InspectorHostMessage } from './protocol';
+import { handshakeOk, webviewHtml, webviewOptions } from '../webviewHtml';
+import { INSPECTOR_PROTOCOL_VERSION, parseInspectorMessage, type InspectorHostMessage } from '../../core/protocol/inspector';
 
 export const INSPECTOR_VIEW_TYPE = 'transferStudio.inspector';
 
@@ -32,7 +32,7 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider {
     panel.webview.onDidReceiveMessage((raw: unknown) => {
       const m = parseInspectorMessage(raw);
       if (!m) return;
-      if (m.type === 'ready') { ready = true; post(state); }
+      if (m.type === 'ready' && handshakeOk('inspector', m.protocol, INSPECTOR_PROTOCOL_VERSION, (w) => this.deps.log.warn(w))) { ready = true; post(state); }
       if (m.type === 'openInStudio') void vscode.commands.executeCommand('transferStudio.openInStudio', document.uri);
       if (m.type === 'newRecipe') void vscode.commands.executeCommand('transferStudio.newRecipe', document.uri);
     });

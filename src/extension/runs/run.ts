@@ -2,9 +2,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { WorkerEventSchema } from '../../core/protocol';
-import type { WorkerClient } from '../../core/workerClient';
-import type { RunInfo, TimedEvent } from '../dashboard/protocol';
+import { WorkerEventSchema } from '../../core/protocol/worker';
+import type { WorkerClient } from '../../worker/client';
+import type { RunInfo, TimedEvent } from '../../core/protocol/dashboard';
 
 export interface RunSnapshot {
   phase?: string;

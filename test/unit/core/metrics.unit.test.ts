@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { evaluationReport, macroF1, transferWarnings } from '../../../src/core/metrics';
-import { scheduledRate } from '../../../src/engine/tfjs/train/optimizers';
+import { epochRate, makeSchedule } from '../../../src/core/training/schedule';
 import { classWeightVector } from '../../../src/engine/tfjs/train/losses';
-import type { ResolvedTraining } from '../../../src/core/recipe/resolve';
 
 const L = ['cat', 'dog', 'fox'];
 const s = (file: string, truth: number, output: number[]) => ({ file, classes: [truth], values: [], output });
@@ -50,15 +49,25 @@ describe('evaluation metrics', () => {
 });
 
 describe('training settings', () => {
-  const t = (schedule: ResolvedTraining['schedule']): Pick<ResolvedTraining, 'schedule'> => ({ schedule });
   it('learning-rate schedules: constant, step, cosine with warm-up', () => {
-    assert.equal(scheduledRate(t({ type: 'constant' }), 0.1, 5, 10), 0.1);
-    assert.deepEqual([0, 1, 2, 3, 4].map((e) => scheduledRate(t({ type: 'step', everyEpochs: 2, factor: 0.5 }), 0.1, e, 5)), [0.1, 0.1, 0.05, 0.05, 0.025]);
-    const cos = [0, 1, 2, 3, 4, 5].map((e) => scheduledRate(t({ type: 'cosine', warmupEpochs: 1, minLearningRate: 0 }), 1, e, 6));
+    assert.equal(epochRate({ type: 'constant' }, 0.1, 5, 10), 0.1);
+    assert.deepEqual([0, 1, 2, 3, 4].map((e) => epochRate({ type: 'step', everyEpochs: 2, factor: 0.5 }, 0.1, e, 5)), [0.1, 0.1, 0.05, 0.05, 0.025]);
+    const cos = [0, 1, 2, 3, 4, 5].map((e) => epochRate({ type: 'cosine', warmupEpochs: 1, minLearningRate: 0 }, 1, e, 6));
     assert.equal(cos[0], 0.5); // warm-up
     assert.equal(cos[1], 1); // peak after warm-up
     assert.ok(Math.abs(cos[5]!) < 1e-12); // ends at the minimum
     for (let i = 2; i < 6; i++) assert.ok(cos[i]! < cos[i - 1]!);
+  });
+  it('reduce on plateau: the rate drops by the factor after `patience` epochs without improvement, never below the minimum', () => {
+    const s = makeSchedule({ type: 'plateau', factor: 0.5, patience: 2, minLearningRate: 0.2 }, 1, 100, 'min');
+    const rates: number[] = [];
+    for (const v of [1, 0.9, 0.95, 0.95, 0.8, 0.85, 0.9, 0.9, 0.9, 0.9, 0.9]) { rates.push(s.rate(0)); s.observe(v); }
+    rates.push(s.rate(0));
+    // improves at 1, 0.9; two flat epochs → 0.5; improves at 0.8; two flat → 0.25; two more → 0.2 (the floor)
+    assert.deepEqual(rates, [1, 1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25, 0.2, 0.2, 0.2]);
+    const up = makeSchedule({ type: 'plateau', factor: 0.1, patience: 1 }, 1, 10, 'max');
+    up.observe(0.5); up.observe(0.6); assert.equal(up.rate(0), 1); // accuracy rising: no drop
+    up.observe(0.6); assert.equal(up.rate(0), 0.1);
   });
   it('class weights: balanced gives n / (k · count), explicit ones by label', () => {
     assert.deepEqual(classWeightVector(['a', 'b'], [30, 10], 'balanced'), [40 / 60, 40 / 20]);

@@ -63,7 +63,9 @@ describe('recipe: defaults and paths', () => {
     assert.equal(r.data!.train, '/work/proj/data/train');
     assert.equal(r.output, '/work/proj/models/flowers-adapted');
     assert.equal(r.name, 'flowers');
-    assert.equal(r.training.epochs, 10);
+    assert.equal(r.training.epochs, undefined, 'no cap in the recipe: core/training/budget.ts picks one per phase');
+    assert.equal(r.training.earlyStopping, 'default');
+    assert.equal(r.training.standardize, true);
     assert.equal(r.training.optimizer, 'adam');
     assert.equal(r.task, 'single-label');
     assert.equal(r.data!.validationSplit, 0.2);

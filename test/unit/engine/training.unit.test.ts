@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { WorkerEvent } from '../../../src/core/protocol';
+import type { WorkerEvent } from '../../../src/core/protocol/worker';
 import { tempDir } from '../../helpers/fixtures';
 import { ofType, project, train } from '../../helpers/runs';
 
@@ -102,7 +102,9 @@ describe('training settings through real runs', () => {
     const bestEpoch = acc.indexOf(best) + 1;
     assert.equal(ends.length, bestEpoch + 2, `patience 2: two epochs without improvement after the best (${acc.join(', ')})`);
     assert.ok(acc.slice(bestEpoch).every((a) => a <= best));
-    assert.ok(ofType(r.events, 'log').some((l) => l.message === `early stopping: val_accuracy has not improved for 2 epochs; keeping epoch ${bestEpoch}`));
+    assert.ok(ofType(r.events, 'log').some((l) => l.message.startsWith(`head: converged — val_accuracy has not improved for 2 epochs; keeping epoch ${bestEpoch} `)));
+    const end = ofType(r.events, 'phaseEnd')[0]!;
+    assert.deepEqual([end.phase, end.reason, end.keptEpoch, end.epochsRun, end.monitor?.name, end.monitor?.mode, end.monitor?.value], ['head', 'converged', bestEpoch, ends.length, 'val_accuracy', 'max', best]);
     // the best checkpoint is the epoch with the best validation metric seen
     const bests = ofType(r.events, 'checkpoint').filter((c) => c.best);
     assert.equal(bests.at(-1)!.epoch, bestEpoch);

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { PROTOCOL_VERSION } from '../../../src/core/protocol';
+import { PROTOCOL_VERSION } from '../../../src/core/protocol/worker';
 import { loadModel } from '../../../src/engine/tfjs/io/load';
 import { snapshotDir } from '../../helpers/fixtures';
 import { ofType, project, train, worker } from '../../helpers/runs';

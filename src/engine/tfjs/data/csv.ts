@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { UserError } from '../../../core/errors';
 import { IMAGE_EXTENSIONS, splitCsvLine } from '../../../core/data/labels';
 import type { Task } from '../../../core/recipe/schema';
-import type { Listed, Listing, Skipped } from './listing';
+import type { Listed, Listing, Skipped } from './types';
 
 const HEADER_NAMES = /^(path|file|filename|file_name|filepath|file_path|image|img|image_path|image_file|images)$/i;
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { UserError } from '../../../core/errors';
 import { IMAGE_EXTENSIONS } from '../../../core/data/labels';
 import type { Task } from '../../../core/recipe/schema';
-import type { Listed, Listing, Skipped } from './listing';
+import type { Listed, Listing, Skipped } from './types';
 
 /** Files and folders that operating systems leave behind (__MACOSX: zips made on a Mac); never data, never reported. */
 const SYSTEM_FILES = new Set(['thumbs.db', 'desktop.ini', 'icon\r', '__macosx']);

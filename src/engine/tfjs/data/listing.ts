@@ -9,34 +9,9 @@ import type { Task } from '../../../core/recipe/schema';
 import { listCsv } from './csv';
 import { listFolder } from './folder';
 
-export interface Listed {
-  file: string;
-  /** Label names (single-label: one; multi-label: any number); [] for regression. */
-  labels: string[];
-  /** Regression targets; [] otherwise. */
-  values: number[];
-}
+export type { Listed, Listing, Skipped } from './types';
+import type { Listing } from './types';
 
-export interface Skipped {
-  file: string;
-  reason: string;
-}
-
-export interface Listing {
-  source: string;
-  items: Listed[];
-  skipped: Skipped[];
-  /**
-   * Files that are not images by their name (a README.txt or labels.csv in a class folder): listed in
-   * the report, never counted against `maxSkipped` (they were never meant as data).
-   */
-  ignored: Skipped[];
-  warnings: string[];
-  /** Regression output names (CSV header, or y1…yn). */
-  targets?: string[];
-  /** Class folders without a single image file. */
-  emptyClasses: string[];
-}
 
 /** `role` names the recipe field the path came from, for messages ("training", "validation", "test"). */
 export function listDataset(source: string, task: Task, role = 'training'): Listing {

@@ -1,5 +1,5 @@
 /** The dataset report: counts per class and split, skipped files, warnings, thumbnails' files. */
-import type { DatasetReport } from '../../../core/protocol';
+import type { DatasetReport } from '../../../core/protocol/reports';
 import type { Task } from '../../../core/recipe/schema';
 import type { Skipped } from './listing';
 import type { Example, ImageSpec } from './types';

@@ -1,6 +1,6 @@
 /** The data pipeline's contract with training and evaluation. */
 import type * as tf from '@tensorflow/tfjs';
-import type { DatasetReport } from '../../../core/protocol';
+import type { DatasetReport } from '../../../core/protocol/reports';
 import type { AugmentSpec, Preprocess, Task } from '../../../core/recipe/schema';
 
 /** What the model expects of each image. */
@@ -81,4 +81,34 @@ export interface Batch {
   /** one-hot (single-label), multi-hot (multi-label) or values (regression). */
   ys: tf.Tensor2D;
   examples: Example[];
+}
+
+/** What a folder or CSV lists before any image is decoded. */
+export interface Listed {
+  file: string;
+  /** Label names (single-label: one; multi-label: any number); [] for regression. */
+  labels: string[];
+  /** Regression targets; [] otherwise. */
+  values: number[];
+}
+
+export interface Skipped {
+  file: string;
+  reason: string;
+}
+
+export interface Listing {
+  source: string;
+  items: Listed[];
+  skipped: Skipped[];
+  /**
+   * Files that are not images by their name (a README.txt or labels.csv in a class folder): listed in
+   * the report, never counted against `maxSkipped` (they were never meant as data).
+   */
+  ignored: Skipped[];
+  warnings: string[];
+  /** Regression output names (CSV header, or y1…yn). */
+  targets?: string[];
+  /** Class folders without a single image file. */
+  emptyClasses: string[];
 }

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { epochSeed, rng, shuffled } from '../../../core/random';
 import { fuseForInference } from '../inference/fuse';
 import type { Dataset, Example, ImageSpec } from '../data/types';
-import type { BatchSource, TrainBatch } from './loop';
+import type { BatchSource, TrainBatch } from './types';
 
 export function defaultCacheDir(): string {
   return process.env.TRANSFER_STUDIO_CACHE ?? path.join(os.homedir(), '.cache', 'transfer-studio');

@@ -2,9 +2,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Task } from '../../../core/recipe/schema';
 
-export function metricName(task: Task): 'accuracy' | 'binary_accuracy' | 'mae' {
-  return task === 'single-label' ? 'accuracy' : task === 'multi-label' ? 'binary_accuracy' : 'mae';
-}
 
 /** Per-example loss, shape [batch]. */
 export function perExampleLoss(task: Task, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor1D {

@@ -1,4 +1,4 @@
-/** Optimizers, learning-rate schedules and per-group learning-rate multipliers. */
+/** Optimizers and per-group learning-rate multipliers (the schedules are core's: core/training/schedule.ts). */
 import * as tf from '@tensorflow/tfjs';
 import type { ResolvedTraining } from '../../../core/recipe/resolve';
 
@@ -18,24 +18,6 @@ export function makeOptimizer(spec: Pick<ResolvedTraining, 'optimizer' | 'moment
       return tf.train.rmsprop(learningRate, 0.9, spec.momentum ?? 0) as unknown as WithLearningRate;
     default:
       return tf.train.adam(learningRate) as unknown as WithLearningRate;
-  }
-}
-
-/** Learning rate for `epoch` (0-based) of `epochs`. */
-export function scheduledRate(spec: Pick<ResolvedTraining, 'schedule'>, base: number, epoch: number, epochs: number): number {
-  const s = spec.schedule;
-  switch (s.type) {
-    case 'cosine': {
-      const warm = s.warmupEpochs ?? 0;
-      const min = s.minLearningRate ?? 0;
-      if (epoch < warm) return (base * (epoch + 1)) / (warm + 1);
-      const t = epochs - warm <= 1 ? 0 : (epoch - warm) / (epochs - warm - 1);
-      return min + 0.5 * (base - min) * (1 + Math.cos(Math.PI * Math.min(1, t)));
-    }
-    case 'step':
-      return base * Math.pow(s.factor, Math.floor(epoch / s.everyEpochs));
-    default:
-      return base;
   }
 }
 

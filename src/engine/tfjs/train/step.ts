@@ -6,10 +6,10 @@
  * The training loop and the benchmarks share this, so the bench measures what users run.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WorkerEvent } from '../../../core/protocol';
+import type { WorkerEvent } from '../../../core/protocol/worker';
 import type { Task } from '../../../core/recipe/schema';
 import { batchLoss, batchMetricSum } from './losses';
-import type { Trainee, TrainBatch } from './loop';
+import type { Trainee, TrainBatch } from './types';
 import { keepingDropoutMasks } from '../surgery/dropout';
 import { planMicroBatch } from './memory';
 

@@ -1,11 +1,14 @@
 /**
  * The parent side of the worker protocol (CLI and extension): start the worker process, validate
- * every event it sends, pair requests with results, and turn a crash or an out-of-memory exit
- * into an `error` event — never a hang.
+ * every event it sends and every reply against its request's reply type, pair requests with
+ * results, and turn a crash or an out-of-memory exit into an `error` event — never a hang. It
+ * imports only core: the one file of src/worker the extension may import.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fromErrorInfo } from './errors';
-import { parseWorkerEvent, PROTOCOL_VERSION, type WorkerCommand, type WorkerEvent } from './protocol';
+import { fromErrorInfo } from '../core/errors';
+import { parseWorkerEvent, parseWorkerReply, PROTOCOL_VERSION, type RequestCommand, type WorkerCommand, type WorkerEvent, type WorkerReply, type WorkerRequestKind } from '../core/protocol/worker';
+
+export type { RequestCommand } from '../core/protocol/worker';
 
 export interface WorkerOptions {
   /** Path of dist/worker.js. */
@@ -18,13 +21,10 @@ export interface WorkerOptions {
   cwd?: string;
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-export type RequestCommand = DistributiveOmit<Extract<WorkerCommand, { id: number }>, 'id'>;
-
 export class WorkerClient {
   private readonly child: ChildProcess;
   private readonly listeners = new Set<(e: WorkerEvent) => void>();
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, { kind: WorkerRequestKind; resolve(v: unknown): void; reject(e: Error): void }>();
   private nextId = 1;
   private stderrTail = '';
   private exitedFlag = false;
@@ -60,8 +60,15 @@ export class WorkerClient {
         else readyResolve();
       }
       if (event.type === 'result') {
-        this.pending.get(event.id)?.resolve(event.value);
+        const p = this.pending.get(event.id);
         this.pending.delete(event.id);
+        if (p) {
+          try {
+            p.resolve(parseWorkerReply(p.kind, event.value));
+          } catch (e) {
+            p.reject(new Error(`the worker's reply to ${p.kind} is not what the protocol says: ${(e as Error).message.split('\n')[0]}`));
+          }
+        }
       }
       if (event.type === 'error' && event.id !== undefined) {
         this.pending.get(event.id)?.reject(fromErrorInfo(event.error));
@@ -122,16 +129,16 @@ export class WorkerClient {
     this.child.send(cmd);
   }
 
-  /** A request/response command; rejects with the worker's error (a UserError stays one). */
-  request<T = unknown>(cmd: RequestCommand): Promise<T> {
+  /** A request/response command, answered with its kind's reply type; rejects with the worker's error (a UserError stays one). */
+  request<C extends RequestCommand>(cmd: C): Promise<WorkerReply<C['type']>> {
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<WorkerReply<C['type']>>((resolve, reject) => {
       if (this.exitedFlag) {
         reject(new Error('the worker is not running'));
         return;
       }
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.child.send({ ...cmd, id } as WorkerCommand);
+      this.pending.set(id, { kind: cmd.type, resolve: resolve as (v: unknown) => void, reject });
+      this.child.send({ ...cmd, id });
     });
   }
 

@@ -1,9 +1,12 @@
 /**
- * Messages between the extension and the training dashboard webview, both directions, in one
- * file. What the webview sends is validated on receipt (`parseDashboardMessage`).
+ * The extension ⇄ training dashboard webview, both directions. The webview says `ready` with its
+ * protocol version, then gets the whole state, then deltas; what it sends is validated on receipt.
  */
-import { z } from 'zod';
-import type { Prediction, WorkerEvent } from '../../core/protocol';
+import * as z from '../zod';
+import type { Prediction } from './reports';
+import type { WorkerEvent } from './worker';
+
+export const DASHBOARD_PROTOCOL_VERSION = 1;
 
 export type RunStatus = 'running' | 'done' | 'stopped' | 'failed';
 
@@ -30,15 +33,17 @@ export type DashboardHostMessage =
   | { type: 'thumbnails'; images: Record<string, string> }
   | { type: 'prediction'; file: string; thumbnail?: string; result?: Prediction; error?: string };
 
+const file = z.string().check(z.minLength(1), z.maxLength(4096));
+
 // webview → extension
 export const DashboardMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('ready'), protocol: z.number() }),
   z.object({ type: z.literal('stop') }),
   z.object({ type: z.literal('revealModel') }),
   z.object({ type: z.literal('openRecipe') }),
   z.object({ type: z.literal('pickImage') }),
-  z.object({ type: z.literal('openFile'), file: z.string().min(1).max(4096) }),
-  z.object({ type: z.literal('requestThumbnails'), files: z.array(z.string().min(1).max(4096)).max(64) }),
+  z.object({ type: z.literal('openFile'), file }),
+  z.object({ type: z.literal('requestThumbnails'), files: z.array(file).check(z.maxLength(64)) }),
 ]);
 export type DashboardMessage = z.infer<typeof DashboardMessageSchema>;
 

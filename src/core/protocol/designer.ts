@@ -1,14 +1,17 @@
 /**
- * Messages between the extension and the designer webview (a custom editor on NAME.adapt.json),
- * both directions, in one file. The recipe file is the source of truth: the webview sends
- * intents, the extension turns them into WorkspaceEdits, and every document change comes back as
- * a new `state`. What the webview sends is validated on receipt (`parseDesignerMessage`).
+ * The extension ⇄ designer webview (a custom editor on NAME.adapt.json), both directions. The
+ * recipe file is the source of truth: the webview sends intents, the extension turns them into
+ * WorkspaceEdits, and every document change comes back as a new `state`. What the webview sends
+ * is validated on receipt (`parseDesignerMessage`).
  */
-import { z } from 'zod';
-import type { ModelSummary } from '../../core/modelSummary';
-import type { DatasetReport } from '../../core/protocol';
-import type { RecipeProblem } from '../../core/recipe/validate';
-import { HeadLayerSchema, type Recipe } from '../../core/recipe/schema';
+import type { ModelSummary } from '../modelSummary';
+import type { Recipe } from '../recipe/schema';
+import { HeadLayerSchema } from '../recipe/schema';
+import type { RecipeProblem } from '../recipe/validate';
+import * as z from '../zod';
+import type { DatasetReport } from './reports';
+
+export const DESIGNER_PROTOCOL_VERSION = 1;
 
 export interface DesignerState {
   /** The recipe as parsed (undefined when the JSON itself is broken). */
@@ -19,6 +22,8 @@ export interface DesignerState {
   computed?: {
     cut: string;
     cutIsDefault: boolean;
+    /** Why the default cut sits where it does (shown beside the cut). */
+    cutReason?: string;
     /** Leaf layers at or below the cut, in execution order. */
     baseLayers: string[];
     frozen: string[];
@@ -35,23 +40,24 @@ export interface DesignerState {
 // extension → webview
 export type DesignerHostMessage = { type: 'state'; state: DesignerState };
 
-const key = z.union([z.string().min(1).max(64), z.number().int().min(0).max(1000)]);
+const key = z.union([z.string().check(z.minLength(1), z.maxLength(64)), z.int().check(z.gte(0), z.lte(1000))]);
+const layer = z.string().check(z.minLength(1), z.maxLength(256));
 
 // webview → extension
 export const DesignerMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('ready'), protocol: z.number() }),
   /** Set (or with `value` undefined, remove) one field: `path` is a JSON path under the recipe. */
-  z.object({ type: z.literal('set'), path: z.array(key).min(1).max(6), value: z.unknown().optional() }),
-  z.object({ type: z.literal('toggleLayer'), layer: z.string().min(1).max(256), trainable: z.boolean() }),
+  z.object({ type: z.literal('set'), path: z.array(key).check(z.minLength(1), z.maxLength(6)), value: z.optional(z.unknown()) }),
+  z.object({ type: z.literal('toggleLayer'), layer, trainable: z.boolean() }),
   z.object({
     type: z.literal('freeze'),
     action: z.enum(['all', 'none', 'upTo', 'allButLast', 'classes']),
-    layer: z.string().min(1).max(256).optional(),
-    count: z.number().int().min(0).max(100000).optional(),
-    classes: z.array(z.string().min(1).max(128)).max(64).optional(),
+    layer: z.optional(layer),
+    count: z.optional(z.int().check(z.gte(0), z.lte(100000))),
+    classes: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(128))).check(z.maxLength(64))),
   }),
-  z.object({ type: z.literal('setCut'), layer: z.string().min(1).max(256).nullable() }),
-  z.object({ type: z.literal('setHead'), head: z.array(HeadLayerSchema).max(32) }),
+  z.object({ type: z.literal('setCut'), layer: z.nullable(layer) }),
+  z.object({ type: z.literal('setHead'), head: z.array(HeadLayerSchema).check(z.maxLength(32)) }),
   z.object({ type: z.literal('pickData'), field: z.enum(['train', 'validation', 'test']) }),
   z.object({ type: z.literal('pickModel') }),
   z.object({ type: z.literal('refreshDataset') }),

@@ -1,13 +1,15 @@
-/** Messages between the extension and the Model Inspector custom editor's webview. */
-import { z } from 'zod';
-import type { ModelSummary } from '../../core/modelSummary';
+/** The extension ⇄ Model Inspector custom editor's webview, both directions. */
+import type { ModelSummary } from '../modelSummary';
+import * as z from '../zod';
+
+export const INSPECTOR_PROTOCOL_VERSION = 1;
 
 // extension → webview
 export type InspectorHostMessage = { type: 'state'; status: 'loading' | 'ok' | 'error'; summary?: ModelSummary; error?: string; file: string };
 
 // webview → extension
 export const InspectorMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('ready'), protocol: z.number() }),
   z.object({ type: z.literal('openInStudio') }),
   z.object({ type: z.literal('newRecipe') }),
 ]);

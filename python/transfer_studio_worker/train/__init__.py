@@ -1,0 +1,1 @@
+"""Training: the plan, the phases and their loop, and everything a step needs (see train/run.py)."""

@@ -1,0 +1,127 @@
+/**
+ * Values that cross more than one boundary (worker → extension → webview): the backend a run
+ * uses, errors, the dataset and evaluation reports, predictions, the model summary. zod/mini
+ * schemas, so every receiver validates; the types come from them.
+ */
+import { BACKENDS, TASKS } from '../recipe/defaults';
+import * as z from '../zod';
+
+export const BackendPreferenceSchema = z.enum(BACKENDS);
+export type BackendPreference = z.infer<typeof BackendPreferenceSchema>;
+
+export const BackendInfoSchema = z.object({
+  /** The engine that trains: the bundled TF.js engine or PyTorch in the user's Python. */
+  engine: z.optional(z.enum(['tfjs', 'pytorch'])),
+  /** TF.js: tensorflow | wasm | cpu; PyTorch: cuda | mps | cpu. */
+  name: z.string(),
+  requested: z.string(),
+  device: z.string(),
+  /** Why the requested backend or engine was not used, when it was not. */
+  notes: z.array(z.string()),
+  versions: z.record(z.string(), z.string()),
+});
+export type BackendInfo = z.infer<typeof BackendInfoSchema>;
+
+export const ErrorInfoSchema = z.object({
+  message: z.string(),
+  user: z.boolean(),
+  file: z.optional(z.string()),
+  hint: z.optional(z.string()),
+  jsonPath: z.optional(z.string()),
+  stack: z.optional(z.string()),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
+
+const TaskSchema = z.enum(TASKS);
+const ClassCountSchema = z.object({ label: z.string(), train: z.number(), validation: z.number(), test: z.number() });
+
+export const DatasetReportSchema = z.object({
+  source: z.string(),
+  task: TaskSchema,
+  labels: z.array(z.string()),
+  classes: z.array(ClassCountSchema),
+  total: z.object({ train: z.number(), validation: z.number(), test: z.number() }),
+  skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
+  warnings: z.array(z.string()),
+  /** A few files per class, for thumbnails. */
+  examples: z.record(z.string(), z.array(z.string())),
+  imageSize: z.tuple([z.number(), z.number()]),
+  channels: z.number(),
+  preprocess: z.string(),
+  streaming: z.boolean(),
+});
+export type DatasetReport = z.infer<typeof DatasetReportSchema>;
+
+export const EvaluationReportSchema = z.object({
+  task: TaskSchema,
+  split: z.string(),
+  examples: z.number(),
+  loss: z.nullable(z.number()),
+  labels: z.array(z.string()),
+  accuracy: z.optional(z.number()),
+  topK: z.optional(z.object({ k: z.number(), accuracy: z.number() })),
+  perClass: z.optional(z.array(z.object({ label: z.string(), precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() }))),
+  /** confusion[true][predicted] */
+  confusion: z.optional(z.array(z.array(z.number()))),
+  worst: z.optional(z.array(z.object({ file: z.string(), trueLabel: z.string(), predicted: z.string(), confidence: z.number() }))),
+  mae: z.optional(z.number()),
+  rmse: z.optional(z.number()),
+  /** multi-label: mean over labels at threshold 0.5 */
+  exactMatch: z.optional(z.number()),
+});
+export type EvaluationReport = z.infer<typeof EvaluationReportSchema>;
+
+export const PhaseSchema = z.enum(['head', 'fineTune', 'baseline', 'extract']);
+export type Phase = z.infer<typeof PhaseSchema>;
+
+export const PredictionSchema = z.object({
+  file: z.string(),
+  top: z.array(z.object({ label: z.string(), score: z.number() })),
+  values: z.optional(z.array(z.number())),
+});
+export type Prediction = z.infer<typeof PredictionSchema>;
+
+const ShapeSchema = z.array(z.nullable(z.number()));
+
+/** A layer as the tree, the designer and `inspect` show it (src/core/modelSummary.ts has the helpers). */
+export interface LayerSummaryShape {
+  name: string;
+  className: string;
+  outputShape: (number | null)[] | (number | null)[][];
+  trainableParams: number;
+  nonTrainableParams: number;
+  trainable: boolean;
+  inbound: string[];
+  layers?: LayerSummaryShape[];
+}
+export const LayerSummarySchema: z.ZodMiniType<LayerSummaryShape> = z.object({
+  name: z.string(),
+  className: z.string(),
+  outputShape: z.union([ShapeSchema, z.array(ShapeSchema)]),
+  trainableParams: z.number(),
+  nonTrainableParams: z.number(),
+  trainable: z.boolean(),
+  inbound: z.array(z.string()),
+  get layers() {
+    return z.optional(z.array(LayerSummarySchema));
+  },
+});
+
+export const ModelSummarySchema = z.object({
+  name: z.string(),
+  className: z.string(),
+  format: z.enum(['tfjs-layers', 'keras-h5', 'keras-v3', 'torchvision']),
+  source: z.string(),
+  inputShape: ShapeSchema,
+  outputShape: ShapeSchema,
+  layers: z.array(LayerSummarySchema),
+  totalParams: z.number(),
+  trainableParams: z.number(),
+  nonTrainableParams: z.number(),
+  metadata: z.object({
+    labels: z.optional(z.array(z.string())),
+    imageSize: z.optional(z.number()),
+    preprocess: z.optional(z.enum(['0,1', '-1,1', 'imagenet', 'none'])),
+    producer: z.optional(z.string()),
+  }),
+});

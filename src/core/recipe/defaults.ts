@@ -1,0 +1,80 @@
+/**
+ * The one home of the recipe's defaults and enumerations. No zod and no `node:` imports: the
+ * schema, the resolver, `init`, the extension's recipe edits and the webviews all read these, so a
+ * default changes in one place.
+ */
+
+export const TASKS = ['single-label', 'multi-label', 'regression'] as const;
+export const PREPROCESS_MODES = ['0,1', '-1,1', 'imagenet', 'none'] as const;
+export const ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'selu', 'gelu', 'swish', 'tanh', 'sigmoid', 'softmax', 'softplus', 'hardSigmoid', 'leakyRelu'] as const;
+export const HEAD_LAYER_TYPES = ['GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Flatten', 'Dense', 'Dropout', 'BatchNormalization', 'Activation'] as const;
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
+export const BACKENDS = ['auto', 'tensorflow', 'tensorflow-gpu', 'wasm', 'cpu'] as const;
+export const ENGINES = ['auto', 'tfjs', 'pytorch'] as const;
+export const SCHEDULE_TYPES = ['constant', 'cosine', 'step', 'plateau'] as const;
+export const CACHE_MODES = ['auto', 'memory', 'disk', 'off'] as const;
+export const BASELINES = ['none', 'scratch'] as const;
+export const FIT_MODES = ['cover', 'fill'] as const;
+/** Every metric a run can report per epoch (which ones a run reports depends on its task and data: see recipe/monitor.ts). */
+export const MONITOR_NAMES = ['val_loss', 'loss', 'val_accuracy', 'accuracy', 'val_binary_accuracy', 'binary_accuracy', 'val_mae', 'mae'] as const;
+
+export type Task = (typeof TASKS)[number];
+export type Preprocess = (typeof PREPROCESS_MODES)[number];
+export type Activation = (typeof ACTIVATIONS)[number];
+export type HeadLayerType = (typeof HEAD_LAYER_TYPES)[number];
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+export type BackendPreference = (typeof BACKENDS)[number];
+export type EnginePreference = (typeof ENGINES)[number];
+export type CacheMode = (typeof CACHE_MODES)[number];
+export type BaselineKind = (typeof BASELINES)[number];
+export type MonitorName = (typeof MONITOR_NAMES)[number];
+
+/** What an empty field means. Training defaults aim at a first run that converges on a small dataset. */
+export const DEFAULTS = {
+  task: 'single-label' as Task,
+  validationSplit: 0.2,
+  maxSkipped: 0.1,
+  /** Epoch cap when the head trains on cached features (an epoch costs milliseconds: convergence, not the cap, ends the run). */
+  cachedEpochs: 200,
+  /** Epoch cap when every epoch runs the base (augmentation, a trainable base). */
+  epochs: 30,
+  batchSize: 32,
+  optimizer: 'adam' as OptimizerName,
+  learningRate: 1e-3,
+  seed: 42,
+  backend: 'auto' as BackendPreference,
+  engine: 'auto' as EnginePreference,
+  cache: 'auto' as CacheMode,
+  baseline: 'none' as BaselineKind,
+  fineTuneLearningRateFactor: 0.01,
+  /** Early stopping is on by default wherever there is validation data. */
+  earlyStopping: true,
+  patience: 10,
+  minDelta: 0,
+  /** Reduce-on-plateau: halve the rate after this many epochs without improvement, not below minLearningRate. */
+  plateauFactor: 0.5,
+  plateauPatience: 4,
+  plateauMinLearningRate: 1e-6,
+  /** Per-feature standardisation of the head's input (statistics of the training split, folded into the saved model). */
+  standardize: true,
+  /** The default head's Dropout rate. */
+  dropout: 0.2,
+  /** L2 on the default head's Dense kernel. */
+  headL2: 0,
+};
+
+/** Human descriptions the designer shows beside each head layer type. */
+export const HEAD_LAYER_DESCRIPTIONS: Record<HeadLayerType, string> = {
+  GlobalAveragePooling2D: 'Average each feature map to one value',
+  GlobalMaxPooling2D: 'Keep the strongest response of each feature map',
+  Flatten: 'Unroll the features into one vector',
+  Dense: 'A fully connected layer',
+  Dropout: 'Randomly drop inputs while training',
+  BatchNormalization: 'Normalize the features',
+  Activation: 'Apply a function element-wise',
+};
+
+/** The activation of the last layer when none is given, by task. */
+export function outputActivation(task: Task | undefined): Activation {
+  return task === 'multi-label' ? 'sigmoid' : task === 'regression' ? 'linear' : 'softmax';
+}

@@ -1,0 +1,242 @@
+/**
+ * What one run does, in order: backend, model, data, the adapted model, the phase budgets (core's),
+ * the fast path's features, the standardiser's statistics, the phases (head, fine-tune), the
+ * evaluation, the from-scratch baseline, the saved model. runTraining (run.ts) wraps it with the
+ * run folder and the event log.
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../../../core/errors';
+import { headline, transferWarnings } from '../../../core/metrics';
+import type { EvaluationReport } from '../../../core/protocol/reports';
+import type { TrainOverrides, WorkerEvent } from '../../../core/protocol/worker';
+import { modelFolder, type ResolvedRecipe } from '../../../core/recipe/resolve';
+import { phaseBudgets, type PhaseBudget, type TrainingPhase } from '../../../core/training/budget';
+import { adaptModel } from '../adapt';
+import { selectBackend } from '../backend';
+import { batches, openDataset } from '../data';
+import type { Example } from '../data/types';
+import { evaluateExamples, imagePredictor, targetsFor, type PredictFn } from '../evaluate';
+import { fuseForInference, withFusedInference } from '../inference/fuse';
+import { loadModel } from '../io/load';
+import { saveAdaptedModel, writeFileAtomic, type AdaptedMetadata } from '../io/save';
+import { imageSpecFor } from '../recipe';
+import { applyFreeze } from '../surgery/freeze';
+import { withInputSize } from '../surgery/inputSize';
+import { hasWeights, leafLayers } from '../surgery/layers';
+import { scratchModel } from './baseline';
+import { Checkpointer, resumeFrom } from './checkpoints';
+import { extractAll } from './extract';
+import { defaultCacheDir, featureBatches, featureCacheKey, FeatureStore } from './features';
+import { classWeightVector } from './losses';
+import { stepMemoryBudget } from './memory';
+import { scoreBatches } from './loop';
+import { forward, regularization, runPhase, wholeModel, type RunShared } from './phases';
+import { Progress } from './progress';
+import { fitStandardizer } from './standardize';
+import { ExtractionThread, extractionThreadCount } from './threads';
+import type { BatchSource, Trainee } from './types';
+
+export interface RunContext {
+  emit(event: WorkerEvent): void;
+  shouldStop(): boolean;
+  /** Feature cache root (the extension passes its global storage); default ~/.cache/transfer-studio. */
+  cacheDir?: string;
+}
+
+export interface RunResult {
+  output: string;
+  stopped: boolean;
+  summary: Record<string, unknown>;
+}
+
+type Log = (m: string, level?: 'info' | 'warn' | 'debug') => void;
+
+/** Bytes of decoded images (and of cached features) kept in memory; beyond it they stream from disk. */
+function memoryBudget(): number | undefined {
+  const mb = Number(process.env.TRANSFER_STUDIO_MEMORY_BUDGET_MB);
+  return Number.isFinite(mb) && mb > 0 ? mb * 1024 * 1024 : undefined;
+}
+
+/** Top N weighted layers of the base, BatchNormalization excluded (it stays frozen, in inference mode). */
+export function topLayersToUnfreeze(base: tf.LayersModel, n: number): string[] {
+  const candidates = leafLayers(base).filter((l) => hasWeights(l) && l.getClassName() !== 'BatchNormalization');
+  return candidates.slice(-n).map((l) => l.name);
+}
+
+function headlineOf(r: EvaluationReport): Record<string, number | string> {
+  const h = headline(r);
+  return { metric: h.name, value: h.value };
+}
+
+export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir: string, ctx: RunContext, log: Log, defer: (cleanup: () => void) => void): Promise<RunResult> {
+  // the last completed epoch, so a stop checkpoint resumes where it left off
+  let last: { phase: TrainingPhase; epoch: number } = { phase: 'head', epoch: 0 };
+  const emit = (e: WorkerEvent): void => {
+    if (e.type === 'epochEnd' && e.phase !== 'extract') last = { phase: e.phase, epoch: e.epoch };
+    ctx.emit(e);
+  };
+  const t = recipe.training;
+  if (!recipe.data) throw new UserError('the recipe has no "data": nothing to train on', { file: recipe.file, jsonPath: '/data', hint: 'add "data": { "train": "path/to/class-folders" }' });
+  const backend = await selectBackend(t.backend, (line) => log(line));
+  tf.randomUniform([1]).dispose(); // make sure the backend is live before timing anything
+  const stepBudget = stepMemoryBudget(backend.name);
+  // feature-extraction threads, started now so that they load and warm up while this thread opens
+  // the dataset; used only if the run takes the fast path with enough images to extract
+  const augment = recipe.data.augment && Object.values(recipe.data.augment).some((v) => v) ? recipe.data.augment : undefined;
+  const cacheDir = recipe.data.cache === 'memory' ? undefined : ctx.cacheDir ?? defaultCacheDir();
+  const threadCount = !augment && recipe.data.cache !== 'off' ? extractionThreadCount(recipe) : 0;
+  const threads = Array.from({ length: threadCount }, () => new ExtractionThread({ recipe: recipe.file!, backend: backend.name as 'tensorflow' | 'wasm' | 'cpu' }));
+  const closeThreads = (): void => { for (const th of threads) th.close(); };
+  defer(closeThreads);
+  const loaded = await loadModel(recipe.model);
+  const image = imageSpecFor(loaded, recipe);
+  if (recipe.data.imageSize) loaded.model = await withInputSize(loaded.model, image.height, image.width, recipe.file);
+  log(`model: ${loaded.source} (${loaded.format}); input ${image.height}×${image.width}×${image.channels}, preprocess ${image.preprocess} (${image.preprocessSource})`);
+
+  const dataset = await openDataset({
+    train: recipe.data.train, validation: recipe.data.validation, test: recipe.data.test, validationSplit: recipe.data.validationSplit,
+    labels: recipe.data.labels, task: recipe.task, seed: t.seed, maxSkipped: recipe.data.maxSkipped, image, memoryBudgetBytes: memoryBudget(),
+  }, (line) => log(line));
+  if (dataset.train.length === 0) throw new UserError('no training examples left after skipping unreadable files', { file: recipe.data.train });
+  const outputs = dataset.labels.length;
+
+  const adapted = adaptModel(loaded, recipe, { outputs });
+  const fastPath = adapted.baseFrozen && !augment && recipe.data.cache !== 'off';
+  if (!fastPath) closeThreads(); // no features to extract: free their TF.js now
+  const budgets = phaseBudgets(t, { task: recipe.task, hasValidation: dataset.validation.length > 0, cached: fastPath, file: recipe.file });
+  const budgetOf = (p: TrainingPhase): PhaseBudget | undefined => budgets.find((b) => b.phase === p);
+  const headBudget = budgetOf('head')!;
+  const bs = t.batchSize;
+  const trainBatches = Math.ceil(dataset.train.length / bs);
+  const allExamples = dataset.train.length + dataset.validation.length + dataset.test.length;
+  const progress = new Progress(trainBatches * budgets.reduce((a, b) => a + b.epochs, 0) + (fastPath ? Math.ceil(allExamples / bs) : 0));
+  emit({ type: 'started', backend: { engine: 'tfjs', ...backend }, recipe: recipe.file ?? '', output: recipe.output, runDir, epochs: headBudget.epochs + (budgetOf('fineTune')?.epochs ?? 0), fastPath });
+  emit({ type: 'dataset', report: dataset.report });
+  for (const w of dataset.report.warnings) log(w, 'warn');
+  if (!fastPath) {
+    const why = !adapted.baseFrozen ? 'some base layers are trainable' : augment ? 'augmentation needs the raw pixels every epoch' : 'the recipe turns the cache off';
+    log(`feature cache not used: ${why}; every batch runs the ${adapted.baseFrozen ? 'frozen base (inference mode, outside the gradient tape)' : 'whole model'}`);
+  }
+  log(`budget: ${budgets.map((b) => `${b.phase} up to ${b.epochs} epochs at ${b.learningRate.toExponential(1)} (${b.schedule.type}${b.monitor.patience !== undefined ? `, early stopping on ${b.monitor.metric}, patience ${b.monitor.patience}` : ''})`).join('; ')}`);
+
+  const counts = dataset.labels.map((_, c) => dataset.train.filter((e) => e.classes.includes(c)).length);
+  const classWeights = recipe.task === 'single-label' ? classWeightVector(dataset.labels, counts, t.classWeights) : undefined;
+  const targets = (examples: Example[]): tf.Tensor2D => targetsFor(recipe.task, outputs, examples);
+  const headNames = new Set(adapted.head.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name));
+  const sourceFolder = modelFolder(loaded.source);
+  const protect = sourceFolder ? [sourceFolder] : [];
+  const metadata = (extra: Record<string, unknown> = {}): AdaptedMetadata => ({
+    labels: dataset.labels, task: recipe.task, inputSize: [image.height, image.width], channels: image.channels, preprocess: image.preprocess,
+    recipe: recipe.raw, sourceModel: loaded.source, sourceSha256: loaded.sha256, cut: adapted.cut, frozen: [...adapted.frozen],
+    createdAt: new Date().toISOString(), backend: backend.name, extra,
+  });
+  const checkpointer = new Checkpointer(adapted.model, runDir, metadata, protect, emit);
+  const shared: RunShared = { task: recipe.task, training: t, classWeights, emit, shouldStop: ctx.shouldStop, progress, checkpointer, batchesPerEpoch: trainBatches };
+  const imageSource = (examples: Example[], shuffle: boolean, aug = augment): BatchSource => ({
+    examples: examples.length,
+    numBatches: Math.ceil(examples.length / bs),
+    batches: async function* (epoch: number) {
+      for await (const b of batches(dataset, examples, { batchSize: bs, shuffle, seed: t.seed, augment: aug, epoch })) yield { xs: b.xs, ys: b.ys };
+    },
+  });
+  const validateImages = (model: tf.LayersModel) => dataset.validation.length === 0 ? undefined
+    : () => withFusedInference(model, (predict) => scoreBatches(predict, imageSource(dataset.validation, false, undefined).batches(0), recipe.task));
+
+  let stopped = false;
+  const ran: Record<string, { epochs: number; kept: number; reason: string }> = {};
+  const record = (phase: string, r: { epochsRun: number; keptEpoch: number; stopped: boolean; stoppedEarly: boolean }): void => {
+    ran[phase] = { epochs: r.epochsRun, kept: r.keptEpoch, reason: r.stopped ? 'stopped' : r.stoppedEarly ? 'converged' : 'cap' };
+  };
+  let store: FeatureStore | undefined;
+  if (fastPath) {
+    store = new FeatureStore({ cacheDir, key: featureCacheKey(loaded.sha256, adapted.cut, image, adapted.featureShape), featureShape: adapted.featureShape, memoryBudgetBytes: memoryBudget() });
+    stopped = !(await extractAll({ adapted, dataset, store, threads, closeThreads, batchSize: bs, progress, shouldStop: ctx.shouldStop, emit, log }));
+  }
+  if (!stopped && adapted.standardizer) {
+    const fused = store ? undefined : fuseForInference(adapted.base);
+    const st = await fitStandardizer(adapted, dataset.train, store ? { store } : { dataset, predictBase: (x) => fused!.predict(x) }, bs).finally(() => fused?.dispose());
+    if (st) log(`features standardised: mean and std of ${st.features} features over the ${st.examples} training images (folded into the saved model as "${adapted.standardizer.name}")`);
+  }
+
+  // resume: weights from a checkpoint of the same recipe, then continue after its phase/epoch
+  const resumeAt = overrides.resume ? await resumeFrom(overrides.resume, adapted.model, log) : undefined;
+  const startOf = (p: TrainingPhase): number => (resumeAt?.phase === p ? resumeAt.epoch : 0);
+
+  // Phase 1: the head (base frozen as the recipe says), on cached features when possible
+  const skipHead = resumeAt && (resumeAt.phase === 'fineTune' || resumeAt.phase === 'baseline');
+  if (!stopped && !skipHead) {
+    const headOnly: Trainee = { forward: (x, training) => forward(adapted.head, x, training), layers: adapted.head.layers, headLayerNames: headNames, regularization: () => regularization(adapted.head, adapted.head.layers, t.weightDecay) };
+    // a frozen base that cannot be cached (augmentation, cache off) still runs once per batch in
+    // inference mode, as the cache would have computed it, outside the gradient tape
+    const fusedBase = !fastPath && adapted.baseFrozen ? fuseForInference(adapted.base) : undefined; // frozen for this phase
+    const trainee: Trainee = fastPath ? headOnly : fusedBase ? { ...headOnly, prepare: (x) => fusedBase.predict(x) } : wholeModel(adapted.model, headNames, t.weightDecay);
+    const r = await runPhase({
+      budget: headBudget, trainee, checkpoints: true, startEpoch: startOf('head'), stepMemoryBytes: fastPath ? undefined : stepBudget,
+      source: fastPath ? featureBatches(store!, dataset.train, targets, adapted.featureShape, bs, t.seed, true) : imageSource(dataset.train, true),
+      validate: dataset.validation.length === 0 ? undefined : fastPath
+        ? () => scoreBatches((x) => adapted.head.predict(x) as tf.Tensor, featureBatches(store!, dataset.validation, targets, adapted.featureShape, bs, t.seed, false).batches(0), recipe.task)
+        : validateImages(adapted.model),
+    }, shared).finally(() => fusedBase?.dispose());
+    record('head', r);
+    stopped = r.stopped;
+  }
+
+  // Phase 2: unfreeze the top of the base and continue at a lower learning rate
+  const fineBudget = budgetOf('fineTune');
+  if (!stopped && fineBudget && t.fineTune) {
+    const unfreeze = topLayersToUnfreeze(adapted.base, t.fineTune.unfreeze);
+    applyFreeze(adapted.base, new Set([...adapted.frozen].filter((n) => !unfreeze.includes(n))));
+    log(`fine-tuning: unfroze ${unfreeze.length} layers (${unfreeze[0]} … ${unfreeze.at(-1)}); BatchNormalization stays frozen, in inference mode; learning rate ×${t.fineTune.learningRateFactor}`);
+    const r = await runPhase({
+      budget: fineBudget, trainee: wholeModel(adapted.model, headNames, t.weightDecay), source: imageSource(dataset.train, true), checkpoints: true,
+      startEpoch: startOf('fineTune'), stepMemoryBytes: stepBudget, validate: validateImages(adapted.model),
+    }, shared);
+    record('fineTune', r);
+    stopped = r.stopped;
+  }
+
+  if (stopped) {
+    const dir = await checkpointer.save('checkpoint', last.phase, last.epoch);
+    log(`stopped: checkpoint kept in ${dir}; resume with --resume ${dir}`);
+    return { output: dir, stopped: true, summary: { checkpoint: dir } };
+  }
+
+  // Evaluation on the held-back test split (or validation when there is none)
+  const evalSplit = dataset.test.length ? 'test' : dataset.validation.length ? 'validation' : 'train';
+  const evalExamples = dataset.test.length ? dataset.test : dataset.validation.length ? dataset.validation : dataset.train;
+  const cachedPredictor: PredictFn | undefined = fastPath && !t.fineTune
+    ? async (examples) => tf.tidy(() => {
+      const xs = new Float32Array(examples.length * store!.size);
+      examples.forEach((e, i) => xs.set(store!.get(e.file), i * store!.size));
+      return adapted.head.predict(tf.tensor(xs, [examples.length, ...adapted.featureShape])) as tf.Tensor2D;
+    })
+    : undefined;
+  const report = cachedPredictor
+    ? await evaluateExamples(cachedPredictor, evalExamples, dataset.labels, recipe.task, evalSplit, bs)
+    : await withFusedInference(adapted.model, (predict) => evaluateExamples(imagePredictor(predict, dataset), evalExamples, dataset.labels, recipe.task, evalSplit, bs));
+
+  // Baseline: the same architecture from random weights, everything trainable, same split
+  let baseline: EvaluationReport | undefined;
+  const warnings: string[] = [];
+  const baselineBudget = budgetOf('baseline');
+  if (baselineBudget) {
+    const scratch = await scratchModel(adapted.model, t.seed);
+    log(`baseline: training the same architecture from random weights for up to ${baselineBudget.epochs} epochs`);
+    const r = await runPhase({ budget: baselineBudget, trainee: wholeModel(scratch, new Set(), t.weightDecay), source: imageSource(dataset.train, true), checkpoints: false, stepMemoryBytes: stepBudget, validate: validateImages(scratch) }, shared);
+    record('baseline', r);
+    if (!r.stopped) {
+      baseline = await withFusedInference(scratch, (predict) => evaluateExamples(imagePredictor(predict, dataset), evalExamples, dataset.labels, recipe.task, evalSplit, bs));
+      warnings.push(...transferWarnings(report, baseline));
+    }
+    scratch.dispose();
+  }
+  for (const w of warnings) log(w, 'warn');
+  emit({ type: 'evaluation', report, baseline, warnings });
+
+  const out = await saveAdaptedModel(adapted.model, recipe.output, metadata({ evaluation: { split: evalSplit, ...headlineOf(report) }, epochs: Object.fromEntries(Object.entries(ran).map(([k, v]) => [k, v.epochs])), phases: ran }), { protect });
+  writeFileAtomic(path.join(out, 'evaluation.json'), JSON.stringify({ report, baseline, warnings }, null, 2) + '\n');
+  log(`saved the adapted model to ${out}`);
+  return { output: out, stopped: false, summary: { output: out, evaluation: headlineOf(report), baseline: baseline ? headlineOf(baseline) : undefined, phases: ran } };
+}
+
