@@ -23,10 +23,23 @@ export function progressLine(e: WorkerEventOf<'batchEnd'>, epochs: number): stri
   return `[${e.phase}] epoch ${e.epoch}/${epochs} ${bar} ${e.batch}/${e.batches} loss ${e.loss?.toFixed(4) ?? '–'} ${metrics} ${e.imagesPerSec.toFixed(0)} img/s ETA ${formatDuration(e.etaSec)}`;
 }
 
-export function epochTable(epochs: WorkerEventOf<'epochEnd'>[]): string {
-  const keys = [...new Set(epochs.flatMap((e) => Object.keys(e.logs)))].filter((k) => k !== 'learning_rate');
-  const rows = epochs.map((e) => [e.phase, String(e.epoch), ...keys.map((k) => { const v = e.logs[k]; return v === null || v === undefined ? '–' : k.includes('acc') ? pct(v) : v.toFixed(4); }), `${(e.durationMs / 1000).toFixed(1)}s`]);
-  return table(['phase', 'epoch', ...keys, 'time'], rows, ['l', 'r', ...keys.map(() => 'r' as const), 'r']);
+/**
+ * The epochs of a run as a table. A converged head can run a hundred cached epochs: beyond
+ * `maxRows` the table keeps each phase's first and last epochs, the kept ones and evenly spaced
+ * ones between, and says how many it left out.
+ */
+export function epochTable(all: WorkerEventOf<'epochEnd'>[], phases: WorkerEventOf<'phaseEnd'>[] = [], maxRows = 24): string {
+  const keys = [...new Set(all.flatMap((e) => Object.keys(e.logs)))].filter((k) => k !== 'learning_rate');
+  const kept = new Set(phases.map((p) => `${p.phase}:${p.keptEpoch}`));
+  let epochs = all;
+  if (all.length > maxRows) {
+    const step = Math.ceil(all.length / maxRows);
+    epochs = all.filter((e, i) => i % step === 0 || i === all.length - 1 || kept.has(`${e.phase}:${e.epoch}`) || all[i + 1]?.phase !== e.phase || all[i - 1]?.phase !== e.phase);
+  }
+  const rows = epochs.map((e) => [e.phase, String(e.epoch), ...keys.map((k) => { const v = e.logs[k]; return v === null || v === undefined ? '–' : k.includes('acc') ? pct(v) : v.toFixed(4); }), `${(e.durationMs / 1000).toFixed(1)}s`, kept.has(`${e.phase}:${e.epoch}`) ? '← kept' : '']);
+  const text = table(['phase', 'epoch', ...keys, 'time', ''], rows, ['l', 'r', ...keys.map(() => 'r' as const), 'r', 'l']);
+  const lines = [text, ...(epochs.length < all.length ? [`(${all.length - epochs.length} of ${all.length} epochs not shown; --json has them all)`] : []), ...phases.map((p) => p.message)];
+  return lines.join('\n');
 }
 
 export function evaluationText(r: EvaluationReport, baseline?: EvaluationReport): string {

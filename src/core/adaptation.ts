@@ -3,7 +3,7 @@
  * below it, the frozen layers and the parameter totals. The tree, the designer and its webview
  * all show this, instantly, as the recipe changes.
  */
-import { defaultCut } from './classifier';
+import { chooseDefaultCut } from './classifier';
 import { errorMessage } from './errors';
 import { baseLeaves, baseTree, frozenLayerNames } from './freeze';
 import { headInfo } from './headParams';
@@ -14,6 +14,8 @@ import type { HeadLayerSpec, Recipe } from './recipe/schema';
 export interface Computed {
   cut: string;
   cutIsDefault: boolean;
+  /** Why the default cut sits where it does (only for the default). */
+  cutReason?: string;
   base: LayerSummary[];
   baseLeafNames: Set<string>;
   frozen: Set<string>;
@@ -26,7 +28,8 @@ export interface Computed {
 
 export function compute(summary: ModelSummary, recipe: Recipe | undefined, file: string | undefined, outputs?: number): Computed {
   const requested = recipe?.cut;
-  const cut = requested ?? defaultCut(summary.layers) ?? summary.layers.at(-1)!.name;
+  const choice = chooseDefaultCut(summary.layers);
+  const cut = requested ?? choice?.cut ?? summary.layers.at(-1)!.name;
   const leaves = baseLeaves(summary.layers, cut);
   const sourceNames = new Set<string>();
   walkLayers(summary.layers, (l) => sourceNames.add(l.name));
@@ -56,7 +59,7 @@ export function compute(summary: ModelSummary, recipe: Recipe | undefined, file:
     if (frozen.has(l.name)) frozenParams += l.trainableParams + l.nonTrainableParams;
     else { trainable += l.trainableParams; frozenParams += l.nonTrainableParams; }
   });
-  return { cut, cutIsDefault: !requested, base, baseLeafNames, frozen, featureShape, head, params: { trainable, frozen: frozenParams, total: trainable + frozenParams, head: headParams }, error };
+  return { cut, cutIsDefault: !requested, cutReason: choice && choice.cut === cut ? choice.reason : undefined, base, baseLeafNames, frozen, featureShape, head, params: { trainable, frozen: frozenParams, total: trainable + frozenParams, head: headParams }, error };
 }
 
 function findShape(layers: LayerSummary[], name: string): number[] | undefined {

@@ -12,6 +12,8 @@ export interface LayerSummary {
   trainable: boolean;
   /** Names of the layers feeding this one (inside the same model). */
   inbound: string[];
+  /** The activation a Dense / Conv / Activation layer applies (softmax, relu…), when it has one. */
+  activation?: string;
   /** Present for nested models (a Sequential or functional model used as a layer). */
   layers?: LayerSummary[];
 }

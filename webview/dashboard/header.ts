@@ -122,7 +122,9 @@ export class Header {
     } else if (status === 'done') {
       const transferred = model.rows.filter((r) => r.phase !== 'baseline').length;
       const scratch = model.rows.length - transferred;
-      bits.splice(0, bits.length, `Finished in ${took}`, `${transferred} epoch${transferred === 1 ? '' : 's'}${scratch ? ` + ${scratch} from scratch` : ''}`);
+      const head = model.phases.get('fineTune')?.ended ?? model.phases.get('head')?.ended;
+      bits.splice(0, bits.length, `Finished in ${took}`, `${transferred} epoch${transferred === 1 ? '' : 's'}${scratch ? ` + ${scratch} from scratch` : ''}`,
+        ...(head ? [`${head.reason === 'converged' ? 'converged' : head.reason === 'cap' ? 'epoch cap reached' : 'stopped'}, kept epoch ${head.keptEpoch}`] : []));
     } else if (status === 'stopped') bits.unshift(`Stopped after ${took}`);
     else if (status === 'failed') bits.unshift(`Failed after ${took}`);
     this.progressText.textContent = bits.join(' · ');
@@ -140,12 +142,15 @@ export class Header {
     const currentIndex = model.phase ? seen.indexOf(model.phase) : -1;
     this.steps.replaceChildren(...seen.map((p, i) => {
       const ps = model.phases.get(p);
-      const finished = status === 'done' || i < currentIndex || (ps !== undefined && ps.epochs > 0 && ps.completed >= ps.epochs && !ps.current);
+      const finished = status === 'done' || i < currentIndex || ps?.ended !== undefined || (ps !== undefined && ps.epochs > 0 && ps.completed >= ps.epochs && !ps.current);
       const active = !finished && i === currentIndex && status === 'running';
       const state = finished ? 'finished' : active ? 'active' : status === 'running' ? 'pending' : 'halted';
-      const count = p === 'extract' ? (model.extract ? `${model.extract.done}/${model.extract.total}` : 'cached') : ps ? `${ps.completed}/${ps.epochs || '?'}` : '';
+      const ended = ps?.ended;
+      const count = p === 'extract' ? (model.extract ? `${model.extract.done}/${model.extract.total}` : 'cached')
+        : ended ? `${ended.reason === 'converged' ? 'converged' : ended.reason === 'cap' ? 'cap reached' : 'stopped'} · kept epoch ${ended.keptEpoch}`
+          : ps ? `${ps.completed}/${ps.epochs || '?'}` : '';
       const ic = finished ? 'pass' : active ? 'circle-filled' : state === 'halted' ? 'circle-slash' : 'circle-large-outline';
-      return h('li', { class: `step ${state}`, 'aria-current': active ? 'step' : undefined }, icon(ic), h('span', { class: 'step-name' }, phaseLabel(p)), h('span', { class: 'step-count muted' }, count));
+      return h('li', { class: `step ${state}`, 'aria-current': active ? 'step' : undefined, title: ended?.message }, icon(ic), h('span', { class: 'step-name' }, phaseLabel(p)), h('span', { class: 'step-count muted' }, count));
     }));
   }
 

@@ -29,6 +29,8 @@ export interface PhaseState {
   /** Epoch in progress (1-based), 0 when none. */
   current: number;
   batch: number;
+  /** How the phase ended: the kept epoch and why it stopped (converged, cap, stopped). */
+  ended?: Ev<'phaseEnd'>;
 }
 
 const PHASES: readonly string[] = ['extract', 'head', 'fineTune', 'baseline'];
@@ -152,6 +154,13 @@ export class RunModel {
         this.noteMetric(logs);
         this.rows.push({ phase: e.phase, epoch, epochs: p.epochs, x: this.x(e.phase, epoch), logs, durationMs: isNum(e.durationMs) ? e.durationMs : null, best: false });
         if (isNum(e.etaSec) && isNum(e.t)) this.eta = { t: e.t, sec: e.etaSec };
+        break;
+      }
+      case 'phaseEnd': {
+        if (!PHASES.includes(e.phase)) break;
+        const p = this.phaseState(e.phase);
+        p.ended = e;
+        p.current = 0;
         break;
       }
       case 'checkpoint':

@@ -182,6 +182,7 @@ export function layersSection(form: Form): { el: HTMLElement; table: LayerTable 
 
   const rule = h('p', { class: 'rule', id: 'freeze-rule' });
   const cutInfo = h('p', { class: 'cut-info', id: 'cut-info' });
+  const cutReason = h('p', { class: 'cut-reason muted', id: 'cut-reason' });
   const freezeProblems = h('div', { id: 'freeze-problems' });
   const cutProblems = h('div', { id: 'cut-problems' });
   const computedError = h('div', { id: 'computed-error' });
@@ -198,7 +199,7 @@ export function layersSection(form: Form): { el: HTMLElement; table: LayerTable 
   const tableBar = h('div', { class: 'table-bar' }, filter, legend);
 
   const placeholder = h('div', { class: 'layers-empty' });
-  sec.body.append(computedError, totalsEl, cutInfo, cutProblems, bulk, rule, freezeProblems, tableBar, table.element, placeholder);
+  sec.body.append(computedError, totalsEl, cutInfo, cutReason, cutProblems, bulk, rule, freezeProblems, tableBar, table.element, placeholder);
 
   form.onState((s) => {
     const summary = s.model.summary;
@@ -233,10 +234,12 @@ export function layersSection(form: Form): { el: HTMLElement; table: LayerTable 
         h('span', { class: 'codicon codicon-debug-breakpoint-log-unverified cut-icon', 'aria-hidden': 'true' }),
         'Cut at ',
         h('button', { type: 'button', class: 'link-button mono', id: 'reveal-cut', title: 'Show the cut layer in the table', onclick: () => table.reveal(c.cut) }, c.cut),
-        c.cutIsDefault ? ' (default: the layer before the old classifier)' : '',
+        c.cutIsDefault ? ' (default)' : '',
         shape.length ? ` — its output ${formatShape([null, ...shape.map((d) => (d < 0 ? null : d))])} feeds the new head.` : ' — its output feeds the new head.',
         c.cutIsDefault ? '' : h('button', { type: 'button', class: 'link-button', id: 'reset-cut', onclick: () => form.post({ type: 'setCut', layer: null }) }, 'Reset to default'),
       );
+      cutReason.textContent = c.cutReason ? `Why here: ${c.cutReason.replace(/^cut at "[^"]+": /, '')}.` : '';
+      cutReason.hidden = !c.cutReason;
       const key = c.baseLayers.join('|');
       if (key !== upToKey) {
         upToKey = key;

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { datasetOutputs } from '../../core/data/labels';
+import { datasetOutputs, requireTwoClasses } from '../../core/data/labels';
 import { UserError } from '../../core/errors';
-import { resolveRecipe, recipeNameFromFile } from '../../core/recipe/resolve';
+import { draftRecipe } from '../../core/recipe/draft';
+import { recipeNameFromFile } from '../../core/recipe/resolve';
 import type { Recipe } from '../../core/recipe/schema';
-import { adaptModel } from '../../engine/tfjs/adapt';
+import { summarizeModel } from '../../engine/tfjs/inspect';
 import { isUrl, loadModel } from '../../engine/tfjs/io/load';
 import { writeFileAtomic } from '../../engine/tfjs/io/save';
 import { parse } from '../args';
@@ -18,25 +19,20 @@ function rel(from: string, to: string): string {
   return r.startsWith('.') ? r : `./${r}`;
 }
 
-/** A recipe with sensible defaults: cut before the old classifier, everything below frozen, a Dense head sized to the class folders. */
-export async function buildDefaultRecipe(model: string, data: string, recipeFile: string): Promise<{ recipe: Recipe; labels: string[]; cut: string }> {
+/** The first recipe for a model and a dataset (core's draft): the cut at the backbone's output, the base frozen, a default head. */
+export async function buildDefaultRecipe(model: string, data: string, recipeFile: string): Promise<{ recipe: Recipe; labels: string[]; cut?: string; reason?: string }> {
   const dir = path.dirname(path.resolve(recipeFile));
   const labels = datasetOutputs(path.resolve(data), 'single-label');
+  requireTwoClasses(labels, path.resolve(data));
   const loaded = await loadModel(isUrl(model) ? model : path.resolve(model));
-  const draft: Recipe = { $schema: 'https://transfer-studio.invalid/adapt.schema.json', version: 1, model: rel(dir, model), task: 'single-label', data: { train: rel(dir, data) } };
-  const adapted = adaptModel(loaded, resolveRecipe(draft, path.resolve(recipeFile)), { outputs: Math.max(labels.length, 2) });
-  const recipe: Recipe = {
-    ...draft,
-    $schema: undefined,
-    name: recipeNameFromFile(recipeFile),
-    cut: adapted.cut,
-    freeze: { all: true },
-    head: adapted.headSpec,
-    data: { train: rel(dir, data), validationSplit: 0.2 },
-    training: { epochs: 10, batchSize: 32, optimizer: 'adam', learningRate: 0.001, seed: 42 },
-  };
-  delete recipe.$schema;
-  return { recipe, labels, cut: adapted.cut };
+  const { recipe, choice } = draftRecipe(summarizeModel(loaded), { model: rel(dir, model), data: rel(dir, data), name: recipeNameFromFile(recipeFile) });
+  loaded.model.dispose();
+  if (!choice) {
+    throw new UserError('cannot tell where this model\'s feature extractor ends (its last layers branch or it has no pooling / Flatten below its classifier)', {
+      file: loaded.source, hint: 'run `transfer-studio inspect MODEL` and write the recipe with "cut" set to the layer whose output should feed the new head',
+    });
+  }
+  return { recipe, labels, cut: choice.cut, reason: choice.reason };
 }
 
 export async function init(argv: string[], cli: Cli): Promise<number> {
@@ -47,8 +43,16 @@ export async function init(argv: string[], cli: Cli): Promise<number> {
   if (!/\.adapt\.json$/i.test(file)) throw new UserError('a recipe file name must end in .adapt.json (VS Code validates those)', { file });
   if (fs.existsSync(file) && !values.force) throw new UserError('the recipe file already exists; use --force to replace it', { file });
   await cli.backend('auto');
-  const { recipe, labels, cut } = await buildDefaultRecipe(values.model, values.data, file);
+  const { recipe, labels, reason } = await buildDefaultRecipe(values.model, values.data, file);
   writeFileAtomic(file, JSON.stringify(recipe, null, 2) + '\n');
-  cli.out(`wrote ${file}\n  cut: ${cut} (everything below frozen)\n  head: ${recipe.head!.map((h) => (h.type === 'Dense' && h.units === undefined ? `Dense(${labels.length})` : h.type)).join(' → ')}\n  labels (${labels.length}): ${labels.join(', ')}\nnext: transfer-studio check ${path.relative(process.cwd(), file)}`);
+  cli.out([
+    `wrote ${file}`,
+    `  ${reason}`,
+    `  frozen: the whole base (features are computed once and cached)`,
+    `  head: ${recipe.head!.map((h) => (h.type === 'Dense' && h.units === undefined ? `Dense(${labels.length})` : h.type === 'Dropout' ? `Dropout(${h.rate})` : h.type)).join(' → ')}, on standardised features`,
+    `  labels (${labels.length}): ${labels.join(', ')}`,
+    '  training: until validation loss stops improving (early stopping, best epoch kept; reduce-on-plateau learning rate)',
+    `next: transfer-studio check ${path.relative(process.cwd(), file)}`,
+  ].join('\n'));
   return 0;
 }

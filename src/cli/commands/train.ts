@@ -37,6 +37,8 @@ export async function train(argv: string[], cli: Cli): Promise<number> {
   const tty = !json && process.stdout.isTTY === true;
   const worker = startWorker();
   const epochs: WorkerEventOf<'epochEnd'>[] = [];
+  const phaseEnds: WorkerEventOf<'phaseEnd'>[] = [];
+  let lastEpochLine = 0;
   let totalEpochs = 0;
   let evaluation: { report: EvaluationReport; baseline?: EvaluationReport; warnings: string[] } | undefined;
   let lastLine = '';
@@ -72,11 +74,20 @@ export async function train(argv: string[], cli: Cli): Promise<number> {
             break;
           case 'epochEnd': {
             epochs.push(e);
+            // cached head epochs take milliseconds: at most about one line a second of them
+            const now = Date.now();
+            if (!cli.verbose && e.durationMs < 1000 && now - lastEpochLine < 1000 && e.epoch > 1) break;
+            lastEpochLine = now;
             clearLine();
             const logs = Object.entries(e.logs).filter(([k]) => k !== 'learning_rate').map(([k, v]) => `${k} ${v === null ? '–' : v.toFixed(4)}`).join('  ');
             cli.out(`[${e.phase}] epoch ${e.epoch}/${e.epochs}  ${logs}  (${(e.durationMs / 1000).toFixed(1)} s, ETA ${formatDuration(e.etaSec)})`);
             break;
           }
+          case 'phaseEnd':
+            phaseEnds.push(e);
+            clearLine();
+            cli.out(e.message);
+            break;
           case 'evaluation':
             evaluation = e;
             break;
@@ -121,7 +132,7 @@ export async function train(argv: string[], cli: Cli): Promise<number> {
     if (r.error) throw r.error;
     const done = r.done!;
     if (!json) {
-      if (epochs.length) cli.out(`\n${epochTable(epochs)}`);
+      if (epochs.length) cli.out(`\n${epochTable(epochs, phaseEnds)}`);
       if (evaluation) {
         cli.out(`\n${evaluationText(evaluation.report, evaluation.baseline)}`);
         for (const w of evaluation.warnings) cli.err(`warning: ${w}`);

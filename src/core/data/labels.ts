@@ -71,3 +71,14 @@ export function datasetOutputs(train: string, task: Task, fixedLabels?: string[]
   if (folders.length === 0) throw new UserError('no class folders with images found', { file: train, hint: 'expected one sub-folder per class, each holding images (jpg, png, webp, gif)' });
   return folders.map((f) => f.label);
 }
+
+/** Single-label classification needs two classes: the same clear refusal at `init`, `check` and `train`. */
+export function requireTwoClasses(labels: string[], file: string, fixed = false): void {
+  if (labels.length >= 2) return;
+  throw new UserError(fixed
+    ? `"labels" lists ${labels.length} class(es): single-label classification needs at least 2`
+    : `single-label classification needs at least 2 classes with images; found ${labels.length}${labels.length ? ` ("${labels[0]}")` : ''}`, {
+    file,
+    hint: 'put each class in its own sub-folder (DATA/cat/…, DATA/dog/…), or for a yes/no question per image use "task": "multi-label"',
+  });
+}

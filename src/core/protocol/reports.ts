@@ -92,6 +92,7 @@ export interface LayerSummaryShape {
   nonTrainableParams: number;
   trainable: boolean;
   inbound: string[];
+  activation?: string;
   layers?: LayerSummaryShape[];
 }
 export const LayerSummarySchema: z.ZodMiniType<LayerSummaryShape> = z.object({
@@ -102,6 +103,7 @@ export const LayerSummarySchema: z.ZodMiniType<LayerSummaryShape> = z.object({
   nonTrainableParams: z.number(),
   trainable: z.boolean(),
   inbound: z.array(z.string()),
+  activation: z.optional(z.string()),
   get layers() {
     return z.optional(z.array(LayerSummarySchema));
   },

@@ -1,10 +1,11 @@
 /** Default and completed heads (pure: shared by the engine, the extension and the CLI). */
+import { DEFAULTS } from './defaults';
 import type { HeadLayerSpec } from './schema';
 
 /** The default head: pool image-like features, a little dropout, a Dense sized from the labels. */
 export function defaultHead(featureShape: number[]): HeadLayerSpec[] {
   const pool: HeadLayerSpec[] = featureShape.length === 3 ? [{ type: 'GlobalAveragePooling2D' }] : featureShape.length > 1 ? [{ type: 'Flatten' }] : [];
-  return [...pool, { type: 'Dropout', rate: 0.2 }, { type: 'Dense' }];
+  return [...pool, ...(DEFAULTS.dropout > 0 ? [{ type: 'Dropout', rate: DEFAULTS.dropout } as const] : []), { type: 'Dense' }];
 }
 
 /** When the head ends without a Dense layer, one sized from the labels is appended. */

@@ -1,7 +1,8 @@
 /** A validated recipe with every default filled in and every path absolute (model-dependent defaults are the engine's). */
 import * as path from 'node:path';
 import { UserError } from '../errors';
-import { DEFAULTS, type BackendPreference, type CacheMode, type EnginePreference, type MonitorName, type OptimizerName } from './defaults';
+import type { EarlyStoppingSetting } from '../training/monitor';
+import { DEFAULTS, type BackendPreference, type CacheMode, type EnginePreference, type OptimizerName } from './defaults';
 import type { AugmentSpec, EngineSpec, FreezeRules, HeadLayerSpec, Preprocess, Recipe, ScheduleSpec, Task } from './schema';
 
 export { DEFAULTS } from './defaults';
@@ -31,7 +32,7 @@ export interface ResolvedTraining {
   /** undefined: budget.ts picks (reduce on plateau with validation data, else constant). */
   schedule?: ScheduleSpec;
   /** 'default': on wherever there is validation data; false: off. core/training/monitor.ts resolves it. */
-  earlyStopping: 'default' | false | { monitor?: MonitorName; patience: number; minDelta: number };
+  earlyStopping: EarlyStoppingSetting;
   /** Per-feature standardisation of the head's input. */
   standardize: boolean;
   classWeights?: 'balanced' | Record<string, number>;

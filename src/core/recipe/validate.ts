@@ -1,7 +1,9 @@
 /** Parse and validate recipe text; every problem names its JSON path and what was expected. */
 import * as jsonc from 'jsonc-parser';
 import type * as z from '../zod';
-import { UserError } from '../errors';
+import { isUserError, UserError } from '../errors';
+import { resolveMonitor } from '../training/monitor';
+import { DEFAULTS } from './defaults';
 import { RecipeSchema, type Recipe } from './schema';
 
 export interface RecipeProblem {
@@ -35,11 +37,30 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
+/**
+ * Problems the schema alone cannot see, found from the recipe itself (no model, no data read):
+ * an early-stopping monitor the run will not report (a metric of another task, a validation
+ * metric without validation data).
+ */
+export function semanticProblems(recipe: Recipe): RecipeProblem[] {
+  const es = recipe.training?.earlyStopping;
+  if (!recipe.data || !es) return [];
+  const hasValidation = recipe.data.validation !== undefined || (recipe.data.validationSplit ?? DEFAULTS.validationSplit) > 0;
+  try {
+    resolveMonitor({ earlyStopping: { monitor: es.monitor, patience: es.patience ?? DEFAULTS.patience, minDelta: es.minDelta ?? 0 } }, recipe.task ?? DEFAULTS.task, hasValidation);
+    return [];
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    return [{ path: '/training/earlyStopping/monitor', message: `${e.message}${e.hint ? ` (${e.hint})` : ''}` }];
+  }
+}
+
 /** Validate already-parsed JSON. */
 export function validateRecipe(value: unknown): RecipeParseResult {
   const result = RecipeSchema.safeParse(value);
-  if (result.success) return { ok: true, recipe: result.data, problems: [] };
-  return { ok: false, problems: result.error.issues.map((i) => ({ path: pointer(i.path), message: describeIssue(i) })) };
+  if (!result.success) return { ok: false, problems: result.error.issues.map((i) => ({ path: pointer(i.path), message: describeIssue(i) })) };
+  const problems = semanticProblems(result.data);
+  return problems.length ? { ok: false, problems } : { ok: true, recipe: result.data, problems: [] };
 }
 
 /** Parse recipe text (JSON with comments allowed), with offsets for each problem. */

@@ -5,8 +5,10 @@
  * UserError at `check` time, never a silent fallback to another metric.
  */
 import { UserError } from '../errors';
-import { DEFAULTS, type Task } from '../recipe/defaults';
-import type { ResolvedTraining } from '../recipe/resolve';
+import { DEFAULTS, type MonitorName, type Task } from '../recipe/defaults';
+
+/** A recipe's early stopping, resolved: 'default' (on wherever there is validation data), off, or as written. */
+export type EarlyStoppingSetting = 'default' | false | { monitor?: MonitorName; patience: number; minDelta: number };
 
 export type MonitorMode = 'min' | 'max';
 
@@ -43,7 +45,7 @@ export function metricMode(metric: string): MonitorMode {
  * stops early. Without validation data a default early stopping cannot work: the run says so and
  * uses the epoch cap; an explicit monitor must be one the run reports.
  */
-export function resolveMonitor(training: Pick<ResolvedTraining, 'earlyStopping'>, task: Task, hasValidation: boolean, file?: string): Monitor {
+export function resolveMonitor(training: { earlyStopping: EarlyStoppingSetting }, task: Task, hasValidation: boolean, file?: string): Monitor {
   const es = training.earlyStopping;
   const reported = reportedMetrics(task, hasValidation);
   const explicit = es && es !== 'default' ? es.monitor : undefined;

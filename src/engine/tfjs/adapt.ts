@@ -4,7 +4,7 @@ import { UserError } from '../../core/errors';
 import type { ResolvedRecipe } from '../../core/recipe/resolve';
 import type { HeadLayerSpec, Task } from '../../core/recipe/schema';
 import type { LoadedModel } from './io/load';
-import { defaultCut } from '../../core/classifier';
+import { chooseDefaultCut } from '../../core/classifier';
 import { summarizeLayer } from './inspect';
 import { truncateAt } from './surgery/cut';
 import { applyFreeze, frozenLeafNames } from './surgery/freeze';
@@ -23,6 +23,8 @@ export interface AdaptedModel {
   head: tf.LayersModel;
   cut: string;
   cutIsDefault: boolean;
+  /** Why the cut sits where it does, when it is the default one. */
+  cutReason?: string;
   frozen: Set<string>;
   /** True when every layer of the base is frozen: its outputs can be computed once and cached. */
   baseFrozen: boolean;
@@ -41,24 +43,24 @@ export interface AdaptOptions {
   trainEverything?: boolean;
 }
 
-export function resolveCut(model: tf.LayersModel, recipe: Pick<ResolvedRecipe, 'cut' | 'head' | 'file'>): { cut: string; isDefault: boolean } {
+export function resolveCut(model: tf.LayersModel, recipe: Pick<ResolvedRecipe, 'cut' | 'head' | 'file'>): { cut: string; isDefault: boolean; reason?: string } {
+  const choice = chooseDefaultCut(model.layers.map((l) => summarizeLayer(l, model)));
   if (recipe.cut) {
     const headNames = new Set((recipe.head ?? []).map((h) => h.name).filter(Boolean));
     if (headNames.has(recipe.cut)) {
       throw new UserError(`the cut layer "${recipe.cut}" is a layer of the new head: the cut must be a layer of the source model, below the head`, { file: recipe.file, jsonPath: '/cut' });
     }
-    return { cut: recipe.cut, isDefault: false };
+    return { cut: recipe.cut, isDefault: false, reason: choice?.cut === recipe.cut ? choice.reason : undefined };
   }
-  const cut = defaultCut(model.layers.map((l) => summarizeLayer(l, model)));
-  if (!cut) {
-    throw new UserError('cannot tell where the old classifier starts: set "cut" to the layer whose output should feed the new head', { file: recipe.file, jsonPath: '/cut' });
+  if (!choice) {
+    throw new UserError('cannot tell where the feature extractor ends (the last layers branch, or there is no pooling / Flatten below the classifier): set "cut" to the layer whose output should feed the new head', { file: recipe.file, jsonPath: '/cut' });
   }
-  return { cut, isDefault: true };
+  return { cut: choice.cut, isDefault: true, reason: choice.reason };
 }
 
 export function adaptModel(loaded: LoadedModel, recipe: ResolvedRecipe, opts: AdaptOptions): AdaptedModel {
   const source = loaded.model;
-  const { cut, isDefault } = resolveCut(source, recipe);
+  const { cut, isDefault, reason } = resolveCut(source, recipe);
   const base = truncateAt(source, cut, recipe.file);
   const sourceLayerNames = new Set(allLayers(source).map((l) => l.name));
   const frozen = opts.trainEverything ? new Set<string>() : frozenLeafNames(base, recipe.freeze, { file: recipe.file, sourceNames: sourceLayerNames, cut });
@@ -87,7 +89,7 @@ export function adaptModel(loaded: LoadedModel, recipe: ResolvedRecipe, opts: Ad
   freshDropoutMasks(allLayers(model));
   const baseLeaves = leafLayers(base);
   return {
-    model, base, head, cut, cutIsDefault: isDefault, frozen, featureShape, headSpec, standardizer, beforeStandardizer: standardizer ? layers.slice(0, at) : [],
+    model, base, head, cut, cutIsDefault: isDefault, cutReason: reason, frozen, featureShape, headSpec, standardizer, beforeStandardizer: standardizer ? layers.slice(0, at) : [],
     baseFrozen: baseLeaves.every((l) => frozen.has(l.name) || l.weights.length === 0),
   };
 }

@@ -46,6 +46,8 @@ export function summarizeLayer(layer: tf.layers.Layer, owner: tf.LayersModel): L
     trainable: layer.trainable,
     inbound: inboundOf(layer, owner),
   };
+  const act = (layer.getConfig() as { activation?: unknown }).activation;
+  if (typeof act === 'string') summary.activation = act;
   if (isNestedModel(layer)) summary.layers = layer.layers.map((l) => summarizeLayer(l, layer));
   return summary;
 }

@@ -1,7 +1,7 @@
 /** From a recipe file to an adapted model: the step `check`, `train` and the designer share. */
 import * as fs from 'node:fs';
 import { UserError } from '../../core/errors';
-import { datasetOutputs } from '../../core/data/labels';
+import { datasetOutputs, requireTwoClasses } from '../../core/data/labels';
 import type { ModelSummary } from '../../core/modelSummary';
 import { resolveRecipe, type ResolvedRecipe } from '../../core/recipe/resolve';
 import { parseRecipeOrThrow } from '../../core/recipe/validate';
@@ -56,9 +56,7 @@ export interface Plan {
 export async function planAdaptation(recipe: ResolvedRecipe, opts: LoadOptions & { trainEverything?: boolean } = {}): Promise<Plan> {
   const loaded = await loadModel(recipe.model, opts);
   const outputs = recipeOutputs(recipe, loaded);
-  if (recipe.task === 'single-label' && outputs.length < 2) {
-    throw new UserError(`single-label classification needs at least 2 classes, found ${outputs.length}${outputs.length ? ` (${outputs.join(', ')})` : ''}`, { file: recipe.data?.train ?? recipe.file });
-  }
+  if (recipe.task === 'single-label') requireTwoClasses(outputs, recipe.data?.train ?? recipe.file ?? recipe.model, !!recipe.data?.labels);
   const adapted = adaptModel(loaded, recipe, { outputs: outputs.length, trainEverything: opts.trainEverything });
   return { recipe, loaded, outputs, adapted };
 }

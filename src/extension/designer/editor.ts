@@ -137,7 +137,7 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
       const c = compute(summary, recipe as never, doc.uri.fsPath, state.dataset.report?.labels.length);
       const classes = new Set<string>();
       walkLayers(c.base, (l) => { if (!l.layers) classes.add(l.className); });
-      state.computed = { cut: c.cut, cutIsDefault: c.cutIsDefault, baseLayers: [...c.baseLeafNames], frozen: [...c.frozen], classes: [...classes].sort(), error: c.error };
+      state.computed = { cut: c.cut, cutIsDefault: c.cutIsDefault, cutReason: c.cutReason, baseLayers: [...c.baseLeafNames], frozen: [...c.frozen], classes: [...classes].sort(), error: c.error };
     } catch (e) {
       state.model = { status: 'error', error: errorMessage(e) };
       state.computed = undefined;

@@ -6,10 +6,8 @@
 import * as path from 'node:path';
 import * as jsonc from 'jsonc-parser';
 import * as vscode from 'vscode';
-import { defaultCut } from '../../core/classifier';
 import type { ModelSummary } from '../../core/modelSummary';
-import { defaultHead } from '../../core/recipe/head';
-import type { Recipe } from '../../core/recipe/schema';
+import { draftRecipe } from '../../core/recipe/draft';
 
 export type JsonPath = (string | number)[];
 
@@ -42,25 +40,10 @@ function relative(from: string, to: string): string {
   return r.startsWith('.') ? r : `./${r}`;
 }
 
-/** A new recipe for a model: cut below the old classifier, the base frozen, a default head. */
+/** A new recipe for a model: core's draft (the default cut below the old classifier, the base frozen, a default head). */
 export function newRecipeText(recipeFile: string, modelRef: string, summary: ModelSummary, dataDir?: string): string {
   const dir = path.dirname(recipeFile);
-  const cut = defaultCut(summary.layers);
-  let featureShape: number[] = [];
-  const find = (ls: ModelSummary['layers']): void => ls.forEach((l) => { if (l.name === cut && !Array.isArray(l.outputShape[0])) featureShape = (l.outputShape as (number | null)[]).slice(1).map((d) => d ?? -1); if (l.layers) find(l.layers); });
-  find(summary.layers);
-  const recipe: Recipe = {
-    $schema: undefined,
-    version: 1,
-    model: relative(dir, modelRef),
-    ...(cut ? { cut } : {}),
-    freeze: { all: true },
-    head: defaultHead(featureShape),
-    task: 'single-label',
-    ...(dataDir ? { data: { train: relative(dir, dataDir), validationSplit: 0.2 } } : {}),
-    training: { epochs: 10, batchSize: 32, optimizer: 'adam', learningRate: 0.001 },
-  };
-  delete recipe.$schema;
+  const { recipe } = draftRecipe(summary, { model: relative(dir, modelRef), data: dataDir ? relative(dir, dataDir) : undefined });
   return JSON.stringify(recipe, null, 2) + '\n';
 }
 

@@ -120,6 +120,7 @@ export class RunManager implements vscode.Disposable {
       case 'log': this.log[e.level === 'warn' ? 'warn' : e.level === 'error' ? 'error' : e.level === 'info' ? 'info' : 'debug'](`${tag} ${e.message}`); break;
       case 'started': this.log.info(`${tag} backend ${e.backend.name} (${e.backend.device})${e.backend.notes.length ? ` — ${e.backend.notes.join('; ')}` : ''}; run folder ${e.runDir}`); break;
       case 'epochEnd': this.log.info(`${tag} ${e.phase} epoch ${e.epoch}/${e.epochs}: ${Object.entries(e.logs).map(([k, v]) => `${k}=${v === null ? '–' : Number(v).toFixed(4)}`).join(' ')}`); break;
+      case 'phaseEnd': this.log.info(`${tag} ${e.message}`); break;
       case 'error': this.log.error(`${tag} ${e.error.message}${e.error.hint ? ` (${e.error.hint})` : ''}${e.error.stack ? `\n${e.error.stack}` : ''}`); break;
       case 'done': this.log.info(`${tag} ${e.stopped ? 'stopped' : 'finished'} after ${formatDuration(e.durationMs / 1000)}: ${e.output}`); break;
       default: break;

@@ -41,11 +41,11 @@ async function load(file: string): Promise<LoadedModel> {
 }
 
 describe('surgery: cut', () => {
-  it('defaults to the layer below the old classifier, for each real model', async () => {
+  it('defaults to the backbone\'s feature output below the old classifier, for each real model', async () => {
     const cases: [string, string, number[]][] = [
-      [TM, 'sequential_1', [1280]], // TM's head is the nested Sequential of Dense layers
+      [TM, 'global_average_pooling2d_GlobalAveragePooling2D1', [1280]], // the pooling inside TM's base, below its nested Dense head
       [EMOTION, 'global_average_pooling2d_1', [256]], // below Reshape → Dropout → 1×1 conv classifier → softmax → Reshape
-      [DOODLE, 'dense', [512]], // below the last Dense(345)
+      [DOODLE, 'flatten', [576]], // below both Dense layers of the old classifier, not at the penultimate Dense(512)
     ];
     for (const [file, cut, shape] of cases) {
       const a = adaptModel(await load(file), recipe(file), { outputs: 3 });

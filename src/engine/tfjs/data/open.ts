@@ -5,7 +5,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isCsv } from '../../../core/data/labels';
+import { isCsv, requireTwoClasses } from '../../../core/data/labels';
 import { UserError } from '../../../core/errors';
 import type { AugmentSpec } from '../../../core/recipe/schema';
 import { augment, isAugmenting } from './augment';
@@ -112,14 +112,7 @@ export async function openDataset(options: DatasetOptions, log: (line: string) =
   const examples: Record<SplitName, Example[]> = { train: [], validation: [], test: [] };
   for (const { split, item } of usable) examples[split].push(toExample(item, index, task, split, listings.find((l) => l.split === split)!.source, fixed));
 
-  if (task === 'single-label' && labels.length < 2) {
-    throw new UserError(fixed
-      ? `"labels" lists ${labels.length} class(es): single-label classification needs at least 2`
-      : `single-label classification needs at least 2 classes with images; found ${labels.length}${labels.length ? ` ("${labels[0]}")` : ''}`, {
-      file: options.train,
-      hint: 'put each class in its own sub-folder (DATA/cat/…, DATA/dog/…), or for a yes/no question per image use "task": "multi-label"',
-    });
-  }
+  if (task === 'single-label') requireTwoClasses(labels, options.train, !!fixed);
   if (examples.train.length === 0) throw new UserError('no usable training images', { file: options.train });
   if (task === 'regression' && labels.length === 0) throw new UserError('no regression targets found', { file: options.train, hint: 'a regression CSV has lines path,y1[,y2,…]' });
 

@@ -125,7 +125,6 @@ export async function trainLoop(trainee: Trainee, source: BatchSource, opts: Loo
       : reason === 'converged'
         ? `${phase}: converged — ${monitor.metric} has not improved for ${stopper.sinceBest} epochs; keeping epoch ${keptEpoch} (${monitor.metric} ${fmt(stopper.bestValue)})`
         : `${phase}: reached the epoch cap (${budget.epochs})${monitor.patience === undefined ? '' : ' before converging'}; keeping epoch ${keptEpoch}${value === null ? '' : ` (${monitor.metric} ${fmt(value)})`}`;
-    opts.emit({ type: 'log', level: 'info', message });
     opts.emit({ type: 'phaseEnd', phase, epochsRun, keptEpoch, reason, monitor: { name: monitor.metric, value, mode: monitor.mode }, message });
     return { stopped, stoppedEarly, epochsRun, keptEpoch, history };
   } finally {
