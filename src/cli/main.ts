@@ -9,6 +9,7 @@ import { configureTfjs } from '../engine/tfjs/env';
 import { check, usage as checkUsage } from './commands/check';
 import { init, usage as initUsage } from './commands/init';
 import { inspect, usage as inspectUsage } from './commands/inspect';
+import { probe, usage as probeUsage } from './commands/probe';
 import { train, usage as trainUsage } from './commands/train';
 import { evaluate, evaluateUsage, predict, predictUsage } from './commands/evaluate';
 
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: Command; usage: string; summary: string }>
   inspect: { run: inspect, usage: inspectUsage, summary: 'show a model\'s layers, shapes and parameter counts' },
   init: { run: init, usage: initUsage, summary: 'write a recipe with sensible defaults for a model and a dataset' },
   check: { run: check, usage: checkUsage, summary: 'validate a recipe and print the adapted architecture' },
+  probe: { run: probe, usage: probeUsage, summary: 'score candidate cuts with linear probes on your data; --apply writes the best into the recipe' },
   train: { run: train, usage: trainUsage, summary: 'fine-tune in a background process: live progress, evaluation, saved model' },
   evaluate: { run: evaluate, usage: evaluateUsage, summary: 'accuracy, per-class scores and confusion matrix of a saved model' },
   predict: { run: predict, usage: predictUsage, summary: 'top-k predictions for image files' },

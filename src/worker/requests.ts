@@ -9,11 +9,13 @@ import { summarizeModel } from '../engine/tfjs/inspect';
 import { downloadModel } from '../engine/tfjs/io/download';
 import { loadModel } from '../engine/tfjs/io/load';
 import { evaluateSavedModel, predictFiles } from '../engine/tfjs/predict';
+import { probeCuts } from '../engine/tfjs/probe';
 import { imageSpecFor, readRecipe } from '../engine/tfjs/recipe';
 import { thumbnails } from './thumbnails';
 
 type Log = (message: string) => void;
-type Handlers = { [K in WorkerRequestKind]: (cmd: Extract<WorkerRequest, { type: K }>, log: Log) => Promise<WorkerReply<K>> };
+type Send = (e: WorkerEvent) => void;
+type Handlers = { [K in WorkerRequestKind]: (cmd: Extract<WorkerRequest, { type: K }>, log: Log, send: Send) => Promise<WorkerReply<K>> };
 
 const handlers: Handlers = {
   inspect: async (cmd, log) => {
@@ -28,6 +30,11 @@ const handlers: Handlers = {
     const image = imageSpecFor(loaded, recipe);
     const ds = await openDataset({ train: recipe.data.train, validation: recipe.data.validation, test: recipe.data.test, validationSplit: recipe.data.validationSplit, labels: recipe.data.labels, task: recipe.task, seed: recipe.training.seed, maxSkipped: 1, image });
     return ds.report;
+  },
+  probe: async (cmd, log, send) => {
+    const recipe = readRecipe(cmd.recipe, cmd.text);
+    await selectBackend(recipe.training.backend, log);
+    return probeCuts(recipe, { maxImages: cmd.maxImages, onProgress: (done, total) => send({ type: 'progress', phase: 'extract', done, total, message: `probe: features of ${done}/${total} images` }) });
   },
   evaluate: async (cmd, log) => {
     await selectBackend(cmd.backend ?? 'auto', log);
@@ -47,5 +54,5 @@ const handlers: Handlers = {
 
 export function handleRequest<K extends WorkerRequestKind>(cmd: Extract<WorkerRequest, { type: K }>, send: (e: WorkerEvent) => void): Promise<WorkerReply<K>> {
   const handler = handlers[cmd.type] as Handlers[K];
-  return handler(cmd, (message) => send({ type: 'log', level: 'info', message }));
+  return handler(cmd, (message) => send({ type: 'log', level: 'info', message }), send);
 }

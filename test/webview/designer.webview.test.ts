@@ -256,13 +256,13 @@ describe('designer webview (headless Chromium, fake host)', function () {
     await settle(shell, 450);
     assert.deepEqual(ofType(await shell.posted(), 'set'), []);
     assert.match(await shell.page.locator('[data-path="/training/learningRate"]').innerText(), /expected a number/);
-    // checkboxes: early stopping off removes the object; two-phase on writes its required fields
+    // checkboxes: early stopping is on by default, so unticking it writes false; flip on then off
     await shell.clearPosted();
     await shell.page.locator('[data-path="/training/earlyStopping"] vscode-checkbox').click();
     await shell.page.locator('[data-path="/data/augment/flip"] vscode-checkbox').click();
     const [es, flip] = ofType(await shell.posted(), 'set');
     assert.deepEqual(es!.path, ['training', 'earlyStopping']);
-    assert.equal(es!.value, undefined);
+    assert.equal(es!.value, false);
     assert.deepEqual(flip!.path, ['data', 'augment', 'flip']);
     assert.equal(flip!.value, undefined);
   });

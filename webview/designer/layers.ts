@@ -13,6 +13,7 @@ import { formatCount, formatShape, walkLayers, type LayerSummary, type ModelSumm
 import { completeHead, defaultHead } from '../../src/core/recipe/head';
 import type { FreezeRules, HeadLayerSpec } from '../../src/core/recipe/schema';
 import type { DesignerState } from '../../src/core/protocol/designer';
+import { probePanel } from './probe';
 import { LayerTable } from '../shared/layerTable';
 import { richText } from '../shared/richText';
 import { h } from '../shared/vscodeApi';
@@ -199,13 +200,14 @@ export function layersSection(form: Form): { el: HTMLElement; table: LayerTable 
   const tableBar = h('div', { class: 'table-bar' }, filter, legend);
 
   const placeholder = h('div', { class: 'layers-empty' });
-  sec.body.append(computedError, totalsEl, cutInfo, cutReason, cutProblems, bulk, rule, freezeProblems, tableBar, table.element, placeholder);
+  const probe = probePanel(form);
+  sec.body.append(computedError, totalsEl, cutInfo, cutReason, cutProblems, bulk, rule, freezeProblems, tableBar, table.element, placeholder, probe);
 
   form.onState((s) => {
     const summary = s.model.summary;
     const c = s.computed;
     const ready = s.model.status === 'ok' && !!summary;
-    for (const el of [totalsEl, bulk, tableBar, table.element, rule, cutInfo]) el.hidden = !ready;
+    for (const el of [totalsEl, bulk, tableBar, table.element, rule, cutInfo, probe]) el.hidden = !ready;
     placeholder.replaceChildren(...(ready ? [] : [message('info', s.model.status === 'loading' ? 'Loading the model…' : 'The layers appear once the model is loaded.')]));
     computedError.replaceChildren(...(c?.error ? [message('error', richText(c.error))] : []));
     if (!ready || !summary) return;

@@ -9,7 +9,7 @@ import type { Recipe } from '../recipe/schema';
 import { HeadLayerSchema } from '../recipe/schema';
 import type { RecipeProblem } from '../recipe/validate';
 import * as z from '../zod';
-import type { DatasetReport } from './reports';
+import type { DatasetReport, ProbeReport } from './reports';
 
 export const DESIGNER_PROTOCOL_VERSION = 1;
 
@@ -33,6 +33,8 @@ export interface DesignerState {
     error?: string;
   };
   dataset: { status: 'none' | 'loading' | 'ok' | 'error'; report?: DatasetReport; error?: string; thumbnails?: Record<string, string[]> };
+  /** The last probe of candidate cuts (the Probe button), while it runs and after. */
+  probe?: { status: 'running' | 'ok' | 'error'; report?: ProbeReport; error?: string; progress?: { done: number; total: number } };
   trusted: boolean;
   training: boolean;
 }
@@ -61,6 +63,9 @@ export const DesignerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pickData'), field: z.enum(['train', 'validation', 'test']) }),
   z.object({ type: z.literal('pickModel') }),
   z.object({ type: z.literal('refreshDataset') }),
+  z.object({ type: z.literal('probe') }),
+  /** Write this cut (one of the last probe's rows) into the recipe, with a head that fits it. */
+  z.object({ type: z.literal('applyCut'), cut: layer }),
   z.object({ type: z.literal('startTraining') }),
   z.object({ type: z.literal('openAsText') }),
   z.object({ type: z.literal('showInTree') }),

@@ -127,3 +127,33 @@ export const ModelSummarySchema = z.object({
     producer: z.optional(z.string()),
   }),
 });
+
+/** Linear probes of candidate cuts (`transfer-studio probe`, the designer's Probe). */
+export const ProbeReportSchema = z.object({
+  task: TaskSchema,
+  /** accuracy | binary_accuracy | mae (lower is better for mae). */
+  metric: z.string(),
+  higherIsBetter: z.boolean(),
+  rows: z.array(z.object({
+    cut: z.string(),
+    className: z.string(),
+    depth: z.number(),
+    features: z.number(),
+    /** The cut's output is a feature map (the probe pooled it; a head on it needs pooling). */
+    spatial: z.boolean(),
+    /** The linear probe's score on the validation sample, and on its own training sample. */
+    value: z.number(),
+    train: z.number(),
+    lambda: z.number(),
+    ms: z.number(),
+  })),
+  best: z.string(),
+  defaultCut: z.string(),
+  currentCut: z.optional(z.string()),
+  images: z.object({ train: z.number(), validation: z.number() }),
+  forwardMs: z.number(),
+  totalMs: z.number(),
+  /** Findings in words: negative transfer (the deepest cut is not the best), a sample too small… */
+  notes: z.array(z.string()),
+});
+export type ProbeReport = z.infer<typeof ProbeReportSchema>;

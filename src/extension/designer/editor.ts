@@ -14,6 +14,7 @@ import { parseRecipeText } from '../../core/recipe/validate';
 import type { EngineService } from '../engine';
 import type { Log } from '../log';
 import { compute } from '../../core/adaptation';
+import { cutChanges } from '../../core/recipe/cutEdits';
 import { recipeModelPath } from '../model/session';
 import type { ModelSummary } from '../../core/modelSummary';
 import { editRecipe } from '../recipe/edits';
@@ -223,6 +224,24 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
       case 'showInTree':
         await this.deps.showInTree(uri);
         break;
+      case 'probe': {
+        if (!vscode.workspace.isTrusted) throw new Error('Probing runs the model on your data: it needs a trusted workspace.');
+        if (session.state.probe?.status === 'running') break;
+        const update = (probe: DesignerState['probe']): void => { session.state = { ...session.state, probe }; this.post(session, { type: 'state', state: session.state }); };
+        update({ status: 'running' });
+        try {
+          update({ status: 'ok', report: await this.deps.engine.request({ type: 'probe', recipe: uri.fsPath, text: session.doc.getText() }) });
+        } catch (e) {
+          update({ status: 'error', error: errorMessage(e) });
+        }
+        break;
+      }
+      case 'applyCut': {
+        const row = session.state.probe?.report?.rows.find((r) => r.cut === m.cut);
+        if (!row) throw new Error(`"${m.cut}" is not one of the probed cuts.`);
+        await editRecipe(uri, cutChanges(session.state.recipe, row.cut, row.spatial));
+        break;
+      }
       case 'refreshDataset':
       case 'ready':
         break;
