@@ -17,9 +17,16 @@ export interface ProbeCandidate {
   className: string;
 }
 
-export interface ProbePlan {
-  /** Path of nested models from the top level to the model holding the candidates ([] = the model itself). */
+export interface ProbeGroup {
+  /** Path of nested models from the top level to the model whose tensors are read ([] = the model itself). */
   host: string[];
+  candidates: ProbeCandidate[];
+}
+
+/** Candidates in groups, each read from one model fed the model's own input (a nested backbone first, then what follows it). */
+export interface ProbePlan {
+  groups: ProbeGroup[];
+  /** Every candidate, in depth order. */
   candidates: ProbeCandidate[];
 }
 
@@ -50,60 +57,76 @@ export function articulationPoints(layers: LayerSummary[]): LayerSummary[] {
   return out;
 }
 
-export function planProbe(layers: LayerSummary[], defaultCut: string, max = 12): ProbePlan | undefined {
-  const found = findLayer(layers, defaultCut);
-  if (!found) return undefined;
-  // the candidates live in the biggest model on the way to the default cut (a TM export's MobileNet)
-  const chain: { path: string[]; layers: LayerSummary[] }[] = [{ path: [], layers }];
-  let level = layers;
-  for (const name of found.path.slice(0, -1)) {
-    const c = level.find((l) => l.name === name);
-    if (!c?.layers) break;
-    chain.push({ path: [...chain.at(-1)!.path, name], layers: c.layers });
-    level = c.layers;
-  }
-  // a pooling after a nested backbone (TM: sequential_1 = [MobileNet, pooling]): enter the backbone too
-  for (let at: LayerSummary | undefined = level.find((l) => l.name === defaultCut); at;) {
-    const i = level.indexOf(at);
-    const feeder: LayerSummary | undefined = at.inbound.length === 1 ? level.find((l) => l.name === at!.inbound[0]) : at.inbound.length === 0 && i > 0 ? level[i - 1] : undefined;
-    if (!feeder?.layers) break;
-    chain.push({ path: [...chain.at(-1)!.path, feeder.name], layers: feeder.layers });
-    level = feeder.layers;
-    at = undefined;
-  }
-  // a nested host must take the model's own input: every model on the way starts with it
-  const usable = chain.filter((_c, i) => i === 0 || chain.slice(0, i).every((outer, j) => firstLayer(outer.layers)?.name === chain[j + 1]!.path.at(-1)));
-  const host = usable.reduce((a, b) => (b.layers.length > a.layers.length ? b : a));
-  const points = articulationPoints(host.layers);
-  const cons = consumers(host.layers);
-  const cutIndex = pointsUpTo(points, defaultCut);
-  const within = points.slice(0, cutIndex + 1);
-  const picked = within.filter((l, i) => {
+interface Level {
+  path: string[];
+  layers: LayerSummary[];
+}
+
+/** Block outputs among a model's articulation points up to (and with) `upTo`, or to its end. */
+function blockOutputs(layers: LayerSummary[], upTo?: string): LayerSummary[] {
+  const points = articulationPoints(layers);
+  const end = upTo === undefined ? points.length - 1 : points.findIndex((l) => l.name === upTo);
+  const within = points.slice(0, (end < 0 ? points.length - 1 : end) + 1);
+  const cons = consumers(layers);
+  return within.filter((l, i) => {
     if (i === within.length - 1) return true;
+    if (l.layers) return true; // a nested backbone: entered below
     // an Add followed by its activation: the activation is the block's output
     if (BLOCK_END.has(l.className)) return !(/^(Add|Concatenate)$/.test(l.className) && ACTIVATIONS.has(within[i + 1]?.className ?? ''));
     if (ACTIVATIONS.has(l.className)) return true;
     return (cons.get(l.name)?.length ?? 0) >= 2;
   });
-  const depthOf = new Map(host.layers.map((l, i) => [l.name, i] as const));
-  let candidates: ProbeCandidate[] = picked.map((l) => ({ cut: l.name, read: l.name, depth: depthOf.get(l.name)!, className: l.className }));
-  // the default cut outside the host (TM's pooling after its MobileNet) reads the host's last output, pooled
-  const last = candidates.at(-1);
-  if (last && !host.layers.some((l) => l.name === defaultCut) && POOLING.has(found.layer.className)) candidates[candidates.length - 1] = { ...last, cut: defaultCut, className: found.layer.className };
-  if (candidates.length > max) {
-    const keep = new Set<number>([candidates.length - 1]);
-    for (let k = 0; k < max - 1; k++) keep.add(Math.round((k * (candidates.length - 1)) / (max - 1)));
-    candidates = candidates.filter((_, i) => keep.has(i));
+}
+
+/**
+ * Candidates of one model: its block outputs; a nested model that comes first (a backbone inside
+ * a wrapper, as TM and Keras applications nest them) is entered, and what follows it is read
+ * from the outer model — unless it is only pooling, which reads the same as the backbone pooled.
+ */
+function levelGroups(level: Level, upTo: string | undefined, offset: number): ProbeGroup[] {
+  const outputs = blockOutputs(level.layers, upTo);
+  const first = firstLayer(level.layers);
+  const nested = outputs[0] && outputs[0] === first && first.layers ? (first as LayerSummary & { layers: LayerSummary[] }) : undefined;
+  const at = (l: LayerSummary): number => offset + level.layers.indexOf(l);
+  if (!nested) return [{ host: level.path, candidates: outputs.map((l) => ({ cut: l.name, read: l.name, depth: at(l), className: l.className })) }];
+  const inner = levelGroups({ path: [...level.path, nested.name], layers: nested.layers }, undefined, offset);
+  const innerSize = nested.layers.length;
+  const rest = outputs.slice(1);
+  if (rest.length > 0 && rest.every((l) => POOLING.has(l.className)) && level.layers.indexOf(rest[0]!) === level.layers.indexOf(nested) + 1) {
+    // pooling right after the backbone reads what the backbone's last candidate, pooled, reads
+    const lastGroup = inner.at(-1)!;
+    const last = lastGroup.candidates.at(-1)!;
+    const cut = rest.at(-1)!;
+    lastGroup.candidates[lastGroup.candidates.length - 1] = { ...last, cut: cut.name, className: cut.className };
+    return inner;
   }
-  return { host: host.path, candidates };
+  const outer: ProbeGroup = { host: level.path, candidates: rest.map((l) => ({ cut: l.name, read: l.name, depth: innerSize + at(l), className: l.className })) };
+  return outer.candidates.length ? [...inner, outer] : inner;
+}
+
+export function planProbe(layers: LayerSummary[], defaultCut: string, max = 12): ProbePlan | undefined {
+  const found = findLayer(layers, defaultCut);
+  if (!found) return undefined;
+  // down the nested models on the way to the default cut, as long as each starts with the next
+  let level: Level = { path: [], layers };
+  for (const name of found.path.slice(0, -1)) {
+    const c = level.layers.find((l) => l.name === name);
+    if (!c?.layers || firstLayer(level.layers) !== c) break;
+    level = { path: [...level.path, name], layers: c.layers };
+  }
+  const upTo = level.layers.some((l) => l.name === defaultCut) ? defaultCut : undefined;
+  const groups = levelGroups(level, upTo, 0);
+  let all = groups.flatMap((g) => g.candidates);
+  if (all.length > max) {
+    const keep = new Set<number>([all.length - 1]);
+    for (let k = 0; k < max - 1; k++) keep.add(Math.round((k * (all.length - 1)) / (max - 1)));
+    const kept = new Set(all.filter((_, i) => keep.has(i)));
+    for (const g of groups) g.candidates = g.candidates.filter((c) => kept.has(c));
+    all = all.filter((c) => kept.has(c));
+  }
+  return { groups: groups.filter((g) => g.candidates.length > 0), candidates: all };
 }
 
 function firstLayer(layers: LayerSummary[]): LayerSummary | undefined {
   return layers.find((l) => l.className !== 'InputLayer');
-}
-
-/** Index in `points` of the default cut, or of the host's last point when the cut lies outside the host (only pooling after it). */
-function pointsUpTo(points: LayerSummary[], defaultCut: string): number {
-  const i = points.findIndex((l) => l.name === defaultCut);
-  return i >= 0 ? i : points.length - 1;
 }

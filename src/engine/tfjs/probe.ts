@@ -73,16 +73,17 @@ export async function probeCuts(recipe: ResolvedRecipe, opts: ProbeOptions = {})
   valSet = sample(valSet, Math.max(1, Math.round(max * valShare)), recipe.training.seed + 1, recipe.task);
   if (trainSet.length < 4 || valSet.length < 2) throw new UserError(`too few images to probe (${trainSet.length} training, ${valSet.length} validation)`, { file: recipe.data.train });
 
-  // the model holding the candidates (a TM export's MobileNet), fed the model's own input
-  let host: tf.LayersModel = loaded.model;
-  for (const name of plan.host) {
-    const inner = host.getLayer(name);
-    if (!isContainer(inner)) throw new Error(`${name} is not a nested model`);
-    host = inner;
-  }
-  const outputs = plan.candidates.map((c) => host.getLayer(c.read).output as tf.SymbolicTensor);
-  const probeModel = tf.model({ inputs: host.inputs, outputs });
-  const fused = fuseForInference(probeModel);
+  // one model per group (a TM export's MobileNet, then what follows it), each fed the model's own input
+  const probes = plan.groups.map((g) => {
+    let host: tf.LayersModel = loaded.model;
+    for (const name of g.host) {
+      const inner = host.getLayer(name);
+      if (!isContainer(inner)) throw new Error(`${name} is not a nested model`);
+      host = inner;
+    }
+    const m = tf.model({ inputs: host.inputs, outputs: g.candidates.map((c) => host.getLayer(c.read).output as tf.SymbolicTensor) });
+    return { fused: fuseForInference(m), indexes: g.candidates.map((c) => plan.candidates.indexOf(c)) };
+  });
   const examples = [...trainSet, ...valSet];
   const { height, width, channels } = image;
   const per = height * width * channels;
@@ -98,12 +99,17 @@ export async function probeCuts(recipe: ResolvedRecipe, opts: ProbeOptions = {})
       const chunk = examples.slice(i, i + bs);
       const px = pixels.subarray(0, chunk.length * per);
       await Promise.all(chunk.map((e, j) => dataset.loadInto(e, px, j * per)));
-      const pooled = tf.tidy(() => {
-        const out = fused.predict(tf.tensor4d(px, [chunk.length, height, width, channels])) as unknown as tf.Tensor | tf.Tensor[];
-        return (Array.isArray(out) ? out : [out]).map((t, c) => {
-          spatial[c] = t.rank > 2;
-          return t.rank === 4 ? tf.mean(t, [1, 2]) : t.rank === 3 ? tf.mean(t, 1) : t.reshape([chunk.length, -1]);
-        });
+      const pooled: tf.Tensor[] = new Array(plan.candidates.length);
+      tf.tidy(() => {
+        const x = tf.tensor4d(px, [chunk.length, height, width, channels]);
+        for (const p of probes) {
+          const out = p.fused.predict(x) as unknown as tf.Tensor | tf.Tensor[];
+          (Array.isArray(out) ? out : [out]).forEach((t, j) => {
+            const c = p.indexes[j]!;
+            spatial[c] = t.rank > 2;
+            pooled[c] = tf.keep(t.rank === 4 ? tf.mean(t, [1, 2]) : t.rank === 3 ? tf.mean(t, 1) : t.reshape([chunk.length, -1]));
+          });
+        }
       });
       const values = await Promise.all(pooled.map((t) => t.data() as Promise<Float32Array>));
       values.forEach((v, c) => {
@@ -116,7 +122,7 @@ export async function probeCuts(recipe: ResolvedRecipe, opts: ProbeOptions = {})
       await new Promise((r) => setImmediate(r));
     }
   } finally {
-    fused.dispose();
+    for (const p of probes) p.fused.dispose();
   }
   const forwardMs = performance.now() - tf0;
 
