@@ -149,22 +149,23 @@ async function runEpoch(stepper: Stepper, source: BatchSource, epoch: number, op
     const tb = performance.now();
     if (!stepper.planned) await stepper.plan(b);
     const [lossT, metricT] = stepper.step(b.xs, b.ys);
-    const loss = (await lossT.data())[0]!;
-    const metric = (await metricT.data())[0]!;
-    tf.dispose([lossT, metricT, b.xs, b.ys]);
-    if (!Number.isFinite(loss)) {
+    // one readback for both: a cached step lasts a few milliseconds, and every readback waits for the backend
+    const both = tf.stack([lossT, metricT]);
+    const [loss, metric] = (await both.data()) as Float32Array;
+    tf.dispose([both, lossT, metricT, b.xs, b.ys]);
+    if (!Number.isFinite(loss!)) {
       throw new UserError(`the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (${phase}): training diverged`, {
         hint: `lower the learning rate (now ${rate.toExponential(1)}), check the data's normalisation ("preprocess"), or use class weights less extreme`,
       });
     }
-    sums.loss += loss * n;
-    sums.metric += metric;
+    sums.loss += loss! * n;
+    sums.metric += metric!;
     sums.seen += n;
     batch++;
     opts.progress.batchDone((performance.now() - tb) / 1000, n);
     opts.emit({
       type: 'batchEnd', phase, epoch: epoch + 1, batch, batches: source.numBatches,
-      loss, metrics: { [mName]: metric / n }, imagesPerSec: opts.progress.imagesPerSec(), etaSec: opts.progress.etaSec(),
+      loss: loss!, metrics: { [mName]: metric! / n }, imagesPerSec: opts.progress.imagesPerSec(), etaSec: opts.progress.etaSec(),
     });
     // let the event loop run: a `stop` from the parent arrives as a message between batches
     await new Promise((r) => setImmediate(r));

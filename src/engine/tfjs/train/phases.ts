@@ -19,6 +19,8 @@ export interface PhaseRun {
   trainee: Trainee;
   source: BatchSource;
   validate?: () => Promise<EpochScores | undefined>;
+  /** The source `validate` reads, freed with the phase. */
+  validationSource?: BatchSource;
   /** Keep `checkpoint` (every epoch) and `best` (when the monitor improved) in the run folder. */
   checkpoints: boolean;
   startEpoch?: number;
@@ -49,7 +51,7 @@ export async function runPhase(p: PhaseRun, s: RunShared): Promise<LoopResult> {
         if (best) await s.checkpointer.save('best', phase, epoch, { name: monitor, value });
       }
       : undefined,
-  });
+  }).finally(() => { p.source.dispose?.(); p.validationSource?.dispose?.(); });
   s.progress.add(-(p.budget.epochs - (p.startEpoch ?? 0) - r.epochsRun) * s.batchesPerEpoch); // early stopping
   return r;
 }

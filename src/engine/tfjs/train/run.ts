@@ -43,8 +43,13 @@ export async function runTraining(recipeFile: string, overrides: TrainOverrides,
   const runDir = overrides.runDir ?? defaultRunDir(recipe);
   fs.mkdirSync(runDir, { recursive: true });
   const logFile = path.join(runDir, 'events.jsonl');
+  // batch events are written in groups (a cached epoch lasts milliseconds); everything else at once
+  let pending = '';
+  const flush = (): void => { if (pending) { fs.appendFileSync(logFile, pending); pending = ''; } };
+  const flushTimer = setInterval(flush, 500);
   const emit = (e: WorkerEvent): void => {
-    fs.appendFileSync(logFile, JSON.stringify({ t: Date.now(), ...e }) + '\n');
+    pending += JSON.stringify({ t: Date.now(), ...e }) + '\n';
+    if (e.type !== 'batchEnd' || pending.length > 64 * 1024) flush();
     ctx.emit(e);
   };
   const log = (message: string, level: 'info' | 'warn' | 'debug' = 'info'): void => emit({ type: 'log', level, message });
@@ -61,10 +66,13 @@ export async function runTraining(recipeFile: string, overrides: TrainOverrides,
     const e = wasmOutOfMemory(caught, recipe) ?? caught;
     // the event log keeps the error too, so a failed run reopened later still says why
     const error = toErrorInfo(e);
+    flush();
     fs.appendFileSync(logFile, JSON.stringify({ t: Date.now(), type: 'error', error }) + '\n');
     summary = { error: error.message };
     throw e;
   } finally {
+    clearInterval(flushTimer);
+    flush();
     for (const fn of deferred) fn();
     const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as Record<string, unknown>;
     writeFileAtomic(path.join(runDir, 'run.json'), JSON.stringify({ ...run, ...summary, status, endedAt: new Date().toISOString(), durationMs: Math.round(performance.now() - started) }, null, 2));

@@ -33,6 +33,7 @@ import { stepMemoryBudget } from './memory';
 import { scoreBatches } from './loop';
 import { forward, regularization, runPhase, wholeModel, type RunShared } from './phases';
 import { Progress } from './progress';
+import { precomputeFront } from './front';
 import { fitStandardizer } from './standardize';
 import { ExtractionThread, extractionThreadCount } from './threads';
 import type { BatchSource, Trainee } from './types';
@@ -166,18 +167,26 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
   // Phase 1: the head (base frozen as the recipe says), on cached features when possible
   const skipHead = resumeAt && (resumeAt.phase === 'fineTune' || resumeAt.phase === 'baseline');
   if (!stopped && !skipHead) {
-    const headOnly: Trainee = { forward: (x, training) => forward(adapted.head, x, training), layers: adapted.head.layers, headLayerNames: headNames, regularization: () => regularization(adapted.head, adapted.head.layers, t.weightDecay) };
+    // on the fast path the head's frozen front (pooling, standardiser) runs once, here
+    const front = fastPath ? await precomputeFront(adapted.head, adapted.featureShape, store!, [...dataset.train, ...dataset.validation], bs) : undefined;
+    const headModel = front?.tail ?? adapted.head;
+    const cachedFeatures = front?.features ?? store;
+    const cachedShape = front?.shape ?? adapted.featureShape;
+    const headOnly: Trainee = { forward: (x, training) => forward(headModel, x, training), layers: headModel.layers, headLayerNames: headNames, regularization: () => regularization(headModel, headModel.layers, t.weightDecay) };
     // a frozen base that cannot be cached (augmentation, cache off) still runs once per batch in
     // inference mode, as the cache would have computed it, outside the gradient tape
     const fusedBase = !fastPath && adapted.baseFrozen ? fuseForInference(adapted.base) : undefined; // frozen for this phase
     const trainee: Trainee = fastPath ? headOnly : fusedBase ? { ...headOnly, prepare: (x) => fusedBase.predict(x) } : wholeModel(adapted.model, headNames, t.weightDecay);
+    // cached validation features are scored in big batches: a cached epoch's cost is mostly per-kernel overhead
+    const cachedVal = fastPath && dataset.validation.length ? featureBatches(cachedFeatures!, dataset.validation, targets, cachedShape, Math.max(bs, 512), t.seed, false) : undefined;
     const r = await runPhase({
       budget: headBudget, trainee, checkpoints: true, startEpoch: startOf('head'), stepMemoryBytes: fastPath ? undefined : stepBudget,
-      source: fastPath ? featureBatches(store!, dataset.train, targets, adapted.featureShape, bs, t.seed, true) : imageSource(dataset.train, true),
-      validate: dataset.validation.length === 0 ? undefined : fastPath
-        ? () => scoreBatches((x) => adapted.head.predict(x) as tf.Tensor, featureBatches(store!, dataset.validation, targets, adapted.featureShape, bs, t.seed, false).batches(0), recipe.task)
+      source: fastPath ? featureBatches(cachedFeatures!, dataset.train, targets, cachedShape, bs, t.seed, true) : imageSource(dataset.train, true),
+      validationSource: cachedVal,
+      validate: dataset.validation.length === 0 ? undefined : cachedVal
+        ? () => scoreBatches((x) => headModel.predict(x) as tf.Tensor, cachedVal.batches(0), recipe.task)
         : validateImages(adapted.model),
-    }, shared).finally(() => fusedBase?.dispose());
+    }, shared).finally(() => { fusedBase?.dispose(); });
     record('head', r);
     stopped = r.stopped;
   }

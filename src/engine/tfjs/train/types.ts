@@ -10,6 +10,8 @@ export interface BatchSource {
   numBatches: number;
   examples: number;
   batches(epoch: number): AsyncIterable<TrainBatch>;
+  /** Frees what the source keeps between epochs (resident cached features). */
+  dispose?(): void;
 }
 
 export interface Trainee {
