@@ -15,7 +15,8 @@ const opt = (name, fallback) => { const i = args.indexOf(`--${name}`); return i 
 const out = path.resolve(opt('out', path.join(root, 'demo-output')));
 const perClass = Number(opt('per-class', 20));
 const testPerClass = Number(opt('test-per-class', 50));
-const epochs = Number(opt('epochs', 12));
+const epochs = opt('epochs') === undefined ? undefined : Number(opt('epochs'));
+const baselineEpochs = Number(opt('baseline-epochs', 12));
 const size = Number(opt('size', 80)); // 80² keeps the from-scratch baseline (full training on WASM) inside 3 minutes on 2 cores
 const baseline = !args.includes('--no-baseline');
 
@@ -28,19 +29,19 @@ const nTest = await writeFashionImages(path.join(out, 'data', 'test'), { perClas
 console.log(`   ${nTrain} training and ${nTest} test images in ${FASHION_LABELS.length} classes (${FASHION_LABELS.join(', ')})\n`);
 
 const recipeFile = path.join(out, 'fashion.adapt.json');
-const recipe = {
-  name: 'fashion-from-teachable-machine',
-  model: path.relative(out, path.join(root, 'examples', 'tm-image-nail-biting', 'model.json')).split(path.sep).join('/'),
-  cut: 'sequential_1',
-  freeze: { all: true },
-  head: [{ type: 'Dropout', rate: 0.2 }, { type: 'Dense' }],
-  task: 'single-label',
-  data: { train: './data/train', test: './data/test', validationSplit: 0.2, imageSize: [size, size] },
-  training: { epochs, batchSize: 16, optimizer: 'adam', learningRate: 0.003, seed: 42, baseline: baseline ? 'scratch' : 'none' },
-  output: './fashion-adapted',
-};
+// what `transfer-studio init` writes (the default cut at the backbone's pooled output, the base
+// frozen, the default head), plus the demo's image size, test folder and baseline: every training
+// setting is the product's default (early stopping, reduce-on-plateau, standardised features)
+const model = path.join(root, 'examples', 'tm-image-nail-biting', 'model.json');
+const init = spawnSync(process.execPath, [path.join(root, 'bin', 'transfer-studio.js'), 'init', '--model', model, '--data', path.join(out, 'data', 'train'), '-o', recipeFile, '--force'], { encoding: 'utf8', cwd: out });
+if (init.status !== 0) { console.error(init.stderr); process.exit(init.status ?? 1); }
+const recipe = JSON.parse(fs.readFileSync(recipeFile, 'utf8'));
+recipe.name = 'fashion-from-teachable-machine';
+recipe.data = { ...recipe.data, test: './data/test', imageSize: [size, size] };
+recipe.training = { ...recipe.training, ...(epochs ? { epochs } : {}), ...(baseline ? { baseline: 'scratch', baselineEpochs } : {}) };
+recipe.output = './fashion-adapted';
 fs.writeFileSync(recipeFile, JSON.stringify(recipe, null, 2) + '\n');
-console.log(`2. Recipe ${path.relative(process.cwd(), recipeFile)}: MobileNetV2 (Teachable Machine's ImageNet base) cut at its pooled features, frozen; a new Dense head for 10 classes; images at ${size}×${size}${baseline ? '; baseline: the same network from random weights' : ''}\n`);
+console.log(`2. Recipe ${path.relative(process.cwd(), recipeFile)} from \`transfer-studio init\`: ${init.stdout.split('\n')[1].trim()}; the base frozen; a new head for 10 classes, trained until the validation loss stops improving; images at ${size}×${size}${baseline ? `; baseline: the same network from random weights (up to ${baselineEpochs} epochs)` : ''}\n`);
 console.log('3. Training in a background worker process (the same one VS Code starts):\n');
 fs.rmSync(path.join(out, 'fashion-adapted'), { recursive: true, force: true });
 const train = spawnSync(process.execPath, [path.join(root, 'bin', 'transfer-studio.js'), 'train', recipeFile], { stdio: 'inherit', cwd: out });

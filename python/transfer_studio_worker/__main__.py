@@ -104,7 +104,6 @@ class Worker:
 
     def train(self, plan: Any, dist: Any = None) -> int:
         from .train.run import run_training
-        self.stop.clear() if not self.shutdown.is_set() else None
         try:
             run_training(plan, self.send, self.stop.is_set, dist)
             return 0
@@ -117,6 +116,8 @@ class Worker:
             return EXIT_FAILED
         finally:
             self.training.clear()
+            if not self.shutdown.is_set():
+                self.stop.clear()  # a stop that came before `train` counted for that run only
 
     def serve(self) -> int:
         while True:

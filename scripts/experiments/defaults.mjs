@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { FASHION_LABELS, writeFashionImages } from '../lib/fashion.mjs';
+import { writeShapes } from '../lib/shapes.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shared = path.resolve(root, '..', 'shared', 'fixtures', 'real-models');
@@ -17,32 +17,6 @@ const opt = (n, d) => { const i = args.indexOf(`--${n}`); return i >= 0 ? args[i
 const out = path.resolve(opt('out', path.join(root, 'test-output', 'defaults-experiment')));
 const quick = args.includes('--quick');
 const cli = path.join(root, 'bin', 'transfer-studio.js');
-
-/** Shapes of random colours, sizes and places on noisy backgrounds: a task no model here was trained on. */
-async function writeShapes(dir, { perClass, seed }) {
-  let s = seed;
-  const r = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const shapes = {
-    circle: (x, y, k, c) => `<circle cx="${x}" cy="${y}" r="${k}" fill="${c}"/>`,
-    square: (x, y, k, c) => `<rect x="${x - k}" y="${y - k}" width="${2 * k}" height="${2 * k}" fill="${c}"/>`,
-    triangle: (x, y, k, c) => `<polygon points="${x},${y - k} ${x - k},${y + k} ${x + k},${y + k}" fill="${c}"/>`,
-    cross: (x, y, k, c) => `<rect x="${x - k}" y="${y - k / 3}" width="${2 * k}" height="${(2 * k) / 3}" fill="${c}"/><rect x="${x - k / 3}" y="${y - k}" width="${(2 * k) / 3}" height="${2 * k}" fill="${c}"/>`,
-  };
-  for (const [name, draw] of Object.entries(shapes)) {
-    fs.mkdirSync(path.join(dir, name), { recursive: true });
-    for (let i = 0; i < perClass; i++) {
-      const file = path.join(dir, name, `${i}.png`);
-      if (fs.existsSync(file)) { r(); continue; }
-      const k = 14 + r() * 22;
-      const x = k + r() * (128 - 2 * k);
-      const y = k + r() * (128 - 2 * k);
-      const c = `hsl(${Math.floor(r() * 360)},70%,${35 + Math.floor(r() * 30)}%)`;
-      const bg = `hsl(${Math.floor(r() * 360)},20%,${70 + Math.floor(r() * 20)}%)`;
-      const noise = Array.from({ length: 30 }, () => `<circle cx="${r() * 128}" cy="${r() * 128}" r="${1 + r() * 4}" fill="hsl(${Math.floor(r() * 360)},30%,50%)" opacity="0.5"/>`).join('');
-      await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128"><rect width="128" height="128" fill="${bg}"/>${noise}${draw(x, y, k, c)}</svg>`)).png().toFile(file);
-    }
-  }
-}
 
 const datasets = {
   'fashion-4 (40/class)': async (d) => {
@@ -67,19 +41,20 @@ const models = {
   'DoodleNet, sketches (Keras .h5)': path.join(shared, 'keras-h5-doodlenet', 'doodleNet-model.h5'),
 };
 
+// each variant changes one thing against the defaults (dropout 0.5, standardisation with shrink 1)
 const variants = {
-  'default (dropout 0.2)': {},
+  'defaults': {},
+  'dropout 0.2': { head: 'dropout', rate: 0.2 },
   'dropout 0': { head: 'dropout', rate: 0 },
-  'dropout 0.5': { head: 'dropout', rate: 0.5 },
-  'weight decay 1e-4': { training: { weightDecay: 1e-4 } },
   'weight decay 1e-3': { training: { weightDecay: 1e-3 } },
   'weight decay 1e-2': { training: { weightDecay: 1e-2 } },
+  'plain per-feature standardisation (shrink 0)': { env: { TRANSFER_STUDIO_STANDARDIZE_SHRINK: '0' } },
   'no standardisation': { training: { standardize: false } },
-  'old defaults (10 epochs, no early stopping, raw features)': { training: { epochs: 10, earlyStopping: false, standardize: false, schedule: { type: 'constant' } } },
+  'before (10 epochs, dropout 0.2, no early stopping, raw features)': { head: 'dropout', rate: 0.2, training: { epochs: 10, earlyStopping: false, standardize: false, schedule: { type: 'constant' } } },
 };
 
-function run(args, cwd) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, TRANSFER_STUDIO_CACHE: path.join(out, 'cache') } });
+function run(args, cwd, env = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, TRANSFER_STUDIO_CACHE: path.join(out, 'cache'), ...env } });
   return r;
 }
 
@@ -96,7 +71,7 @@ for (const [dname, make] of Object.entries(datasets)) {
     if (init.status !== 0) { console.log(`init failed for ${mname} on ${dname}: ${init.stderr}`); continue; }
     const drafted = JSON.parse(fs.readFileSync(path.join(base, 'init.adapt.json'), 'utf8'));
     for (const [vname, v] of Object.entries(variants)) {
-      if (quick && !/^default|^old/.test(vname)) continue;
+      if (quick && !/^defaults|^before/.test(vname)) continue;
       const recipe = structuredClone(drafted);
       recipe.data.test = path.join(ddir, 'test');
       recipe.output = `./out-${vname.replace(/\W+/g, '-')}`;
@@ -105,7 +80,7 @@ for (const [dname, make] of Object.entries(datasets)) {
       const file = path.join(base, `${vname.replace(/\W+/g, '-')}.adapt.json`);
       fs.writeFileSync(file, JSON.stringify(recipe, null, 2));
       const t0 = Date.now();
-      const r = run(['train', file, '--json'], base);
+      const r = run(['train', file, '--json'], base, v.env);
       const events = r.stdout.split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l); } catch { return undefined; } }).filter(Boolean);
       const ev = events.find((e) => e.type === 'evaluation');
       const end = events.find((e) => e.type === 'phaseEnd');
@@ -115,4 +90,16 @@ for (const [dname, make] of Object.entries(datasets)) {
       fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 2));
     }
   }
+}
+
+// the summary docs/DEFAULTS.md quotes: mean test accuracy per variant, and how often it beat the defaults
+const pct = (v) => `${(v * 100).toFixed(1)}%`;
+console.log('\nvariant | mean test accuracy | better / worse than the defaults (by > 0.5 point) | mean epochs');
+for (const v of Object.keys(variants)) {
+  const rows = results.filter((r) => r.variant === v && r.test !== null);
+  if (!rows.length) continue;
+  const def = (r) => results.find((x) => x.variant === 'defaults' && x.dataset === r.dataset && x.model === r.model);
+  const better = rows.filter((r) => def(r) && r.test > def(r).test + 0.005).length;
+  const worse = rows.filter((r) => def(r) && r.test < def(r).test - 0.005).length;
+  console.log(`${v} | ${pct(rows.reduce((a, r) => a + r.test, 0) / rows.length)} | ${better} / ${worse} | ${(rows.reduce((a, r) => a + r.epochs, 0) / rows.length).toFixed(0)}`);
 }

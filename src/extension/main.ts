@@ -4,7 +4,11 @@
  * an out-of-memory in training cannot take the editor down.
  */
 import * as vscode from 'vscode';
-import { registerCommands } from './commands';
+import type { CommandDeps } from './commands/register';
+import { registerEvaluationCommands } from './evaluation/commands';
+import { modelActions } from './model/actions';
+import { registerModelCommands } from './model/commands';
+import { registerRunCommands } from './runs/commands';
 import { Dashboards } from './dashboard/panel';
 import { DesignerProvider } from './designer/editor';
 import { EngineService } from './engine';
@@ -43,9 +47,11 @@ export function activate(context: vscode.ExtensionContext): TransferStudioApi {
   const treeView = vscode.window.createTreeView('transferStudio.model', { treeDataProvider: modelTree, manageCheckboxStateManually: true, showCollapseAll: true });
   const runs = new RunManager(context, log);
   const runsTree = new RunsTreeProvider(runs);
-  const dashboards = new Dashboards({ extensionUri: context.extensionUri, engine, manager: runs, log });
+  // the integration tests read what panels sent and received; a user's panels keep no such log
+  const recordMessages = context.extensionMode === vscode.ExtensionMode.Test;
+  const dashboards = new Dashboards({ extensionUri: context.extensionUri, engine, manager: runs, log, recordMessages });
   const designer = new DesignerProvider({
-    extensionUri: context.extensionUri, engine, runs, log,
+    extensionUri: context.extensionUri, engine, runs, log, recordMessages,
     showInTree: async (uri) => {
       const doc = await vscode.workspace.openTextDocument(uri);
       session.setRecipe(uri, doc.getText());
@@ -54,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): TransferStudioApi {
       await vscode.commands.executeCommand('transferStudio.model.focus');
     },
   });
-  const inspector = new InspectorProvider({ extensionUri: context.extensionUri, engine, log });
+  const inspector = new InspectorProvider({ extensionUri: context.extensionUri, engine, log, recordMessages });
 
   // the tree header: trainable / frozen / total parameters of the adapted model
   const updateHeader = (): void => {
@@ -85,8 +91,11 @@ export function activate(context: vscode.ExtensionContext): TransferStudioApi {
       }
     }),
     runs.onDidStart((run) => log.info(`run ${run.info.name} started`)),
-    ...registerCommands({ context, session, engine, runs, dashboards, log, treeView }),
   );
+  // each feature registers its own commands
+  const deps: CommandDeps = { context, session, engine, runs, dashboards, log, treeView };
+  const actions = modelActions(deps);
+  context.subscriptions.push(...registerModelCommands(deps, actions), ...registerRunCommands(deps, actions), ...registerEvaluationCommands(deps));
   void runs.loadHistory();
   log.info(`Transfer Studio activated in ${Date.now() - t0} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: inspection only'})`);
   return { session, modelTree, treeView, runs, dashboards, designer, inspector, engine, errors: recentErrors, setTrainable: (layer, trainable) => vscode.commands.executeCommand('transferStudio.setTrainable', layer, trainable) as Promise<void> };

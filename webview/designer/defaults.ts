@@ -3,7 +3,7 @@
  * every default and enumeration): a new head layer of a type, and the first problem of a head
  * layer, read from the recipe schema itself before a `setHead` is sent.
  */
-import { HEAD_LAYER_DESCRIPTIONS, HEAD_LAYER_TYPES } from '../../src/core/recipe/defaults';
+import { DEFAULTS, HEAD_LAYER_DESCRIPTIONS, HEAD_LAYER_TYPES } from '../../src/core/recipe/defaults';
 import { HeadLayerSchema, type HeadLayerSpec } from '../../src/core/recipe/schema';
 
 export { ACTIVATIONS, DEFAULTS, outputActivation } from '../../src/core/recipe/defaults';
@@ -14,7 +14,7 @@ export const HEAD_TYPES: { type: HeadLayerSpec['type']; description: string }[] 
 export function newHeadLayer(type: HeadLayerSpec['type']): HeadLayerSpec {
   switch (type) {
     case 'Dense': return { type, units: 128, activation: 'relu' };
-    case 'Dropout': return { type, rate: 0.2 };
+    case 'Dropout': return { type, rate: DEFAULTS.dropout };
     case 'Activation': return { type, activation: 'relu' };
     default: return { type };
   }

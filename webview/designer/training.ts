@@ -1,7 +1,7 @@
 /** Section 5, Training: optimizer, schedule, early stopping, class weights, two-phase fine-tuning, baseline, backend. */
 import type { DesignerState } from '../../src/core/protocol/designer';
 import { h } from '../shared/vscodeApi';
-import { BACKENDS, DEFAULTS, ENGINES, MONITOR_NAMES, OPTIMIZERS } from '../../src/core/recipe/defaults';
+import { BACKENDS, DEFAULTS, ENGINES, MOMENTUM_OPTIMIZERS, MONITOR_NAMES, OPTIMIZERS } from '../../src/core/recipe/defaults';
 import { getAt, type Form } from './fields';
 import { section } from './ui';
 
@@ -28,7 +28,7 @@ export function trainingSection(form: Form): HTMLElement {
     form.text(T('learningRate'), { label: 'Learning rate', parse: 'number', width: 's', placeholder: String(DEFAULTS.learningRate), description: 'Step size of the optimizer.' }),
     form.text(T('momentum'), {
       label: 'Momentum', parse: 'number', width: 's', placeholder: 'none',
-      description: (s) => (['sgd', 'rmsprop'].includes(String(getAt(s.recipe, T('optimizer')))) ? 'Momentum of sgd / rmsprop (0–1).' : 'Only used by sgd and rmsprop.'),
+      description: (s) => ((MOMENTUM_OPTIMIZERS as readonly string[]).includes(String(getAt(s.recipe, T('optimizer')))) ? 'Momentum of sgd / rmsprop (0–1).' : 'Only used by sgd and rmsprop.'),
     }),
     form.text(T('weightDecay'), { label: 'Weight decay', parse: 'number', width: 's', placeholder: '0', description: 'L2 penalty on every weight that trains (added to the loss).' }),
     form.text(T('seed'), { label: 'Seed', parse: 'integer', width: 's', placeholder: String(DEFAULTS.seed), description: 'Seed of the split, shuffling and initial weights.' }),
@@ -66,7 +66,7 @@ export function trainingSection(form: Form): HTMLElement {
       choices: [{ value: '', label: 'Default (val_loss)' }, ...MONITOR_NAMES.map((m) => ({ value: m, label: m }))],
     }),
     form.text(T('earlyStopping', 'patience'), { label: 'Patience', parse: 'integer', width: 's', placeholder: String(DEFAULTS.patience), description: 'Epochs without improvement before stopping.', hidden: (s) => !es(s) }),
-    form.text(T('earlyStopping', 'minDelta'), { label: 'Minimum change', parse: 'number', width: 's', placeholder: '0', description: 'Smaller changes do not count as improvement.', hidden: (s) => !es(s) }),
+    form.text(T('earlyStopping', 'minDelta'), { label: 'Minimum change', parse: 'number', width: 's', placeholder: String(DEFAULTS.minDelta), description: 'Smaller changes do not count as improvement.', hidden: (s) => !es(s) }),
   );
 
   const ft = (s: DesignerState): boolean => getAt(s.recipe, T('fineTune')) !== undefined;

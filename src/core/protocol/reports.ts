@@ -3,7 +3,7 @@
  * uses, errors, the dataset and evaluation reports, predictions, the model summary. zod/mini
  * schemas, so every receiver validates; the types come from them.
  */
-import { BACKENDS, TASKS } from '../recipe/defaults';
+import { BACKENDS, ENGINE_NAMES, PREPROCESS_MODES, TASKS } from '../recipe/defaults';
 import * as z from '../zod';
 
 export const BackendPreferenceSchema = z.enum(BACKENDS);
@@ -11,7 +11,7 @@ export type BackendPreference = z.infer<typeof BackendPreferenceSchema>;
 
 export const BackendInfoSchema = z.object({
   /** The engine that trains: the bundled TF.js engine or PyTorch in the user's Python. */
-  engine: z.optional(z.enum(['tfjs', 'pytorch'])),
+  engine: z.optional(z.enum(ENGINE_NAMES)),
   /** TF.js: tensorflow | wasm | cpu; PyTorch: cuda | mps | cpu. */
   name: z.string(),
   requested: z.string(),
@@ -123,7 +123,7 @@ export const ModelSummarySchema = z.object({
   metadata: z.object({
     labels: z.optional(z.array(z.string())),
     imageSize: z.optional(z.number()),
-    preprocess: z.optional(z.enum(['0,1', '-1,1', 'imagenet', 'none'])),
+    preprocess: z.optional(z.enum(PREPROCESS_MODES)),
     producer: z.optional(z.string()),
   }),
 });

@@ -3,9 +3,10 @@
  * — a feature map needs pooling in front of the head's Dense layers, a feature vector must not be
  * pooled again. Shared by `probe --apply` (jsonc edits of the file) and the designer (WorkspaceEdits).
  */
+import { POOLING_HEAD_LAYERS } from './defaults';
 import type { HeadLayerSpec, Recipe } from './schema';
 
-const POOLING = new Set<HeadLayerSpec['type']>(['GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Flatten']);
+const POOLING = new Set<HeadLayerSpec['type']>(POOLING_HEAD_LAYERS);
 
 export interface RecipeChange {
   path: (string | number)[];

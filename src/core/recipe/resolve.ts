@@ -41,6 +41,7 @@ export interface ResolvedTraining {
   fineTune?: { epochs: number; unfreeze: number; learningRateFactor: number };
   learningRateMultipliers?: Record<string, number>;
   baseline: 'none' | 'scratch';
+  baselineEpochs?: number;
 }
 
 export interface ResolvedEngine {
@@ -146,6 +147,7 @@ export function resolveRecipe(recipe: Recipe, file: string | undefined, baseDir 
       },
       learningRateMultipliers: t.learningRateMultipliers,
       baseline: t.baseline ?? DEFAULTS.baseline,
+      baselineEpochs: t.baselineEpochs,
     },
     engine: {
       name: recipe.engine?.name ?? DEFAULTS.engine,

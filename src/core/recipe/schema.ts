@@ -107,7 +107,7 @@ export const EarlyStoppingSchema = z.union([
   z.strictObject({
     monitor: opt(MetricNameSchema, 'The metric to watch. Default val_loss (loss without validation data). It must be one the run reports: accuracy for single-label, binary_accuracy for multi-label, mae for regression.'),
     patience: opt(int(1), `Epochs without improvement before stopping. Default ${DEFAULTS.patience}.`),
-    minDelta: opt(num(0), 'Smaller changes do not count as improvement. Default 0.'),
+    minDelta: opt(num(0), `Smaller changes do not count as improvement. Default ${DEFAULTS.minDelta}.`),
   }),
 ]);
 
@@ -145,6 +145,7 @@ export const TrainingSchema = z.strictObject({
   ),
   learningRateMultipliers: opt(z.record(z.string(), num(0)), 'Per-layer learning-rate multipliers, by layer name or class name ("head" for the new layers).'),
   baseline: opt(z.enum(BASELINES), '"scratch" also trains the same architecture from random weights on the same split, to reveal negative transfer.'),
+  baselineEpochs: opt(int(1).check(z.lte(10000)), `Epoch cap of the from-scratch baseline (every layer trains, every epoch runs the whole network). Default: "epochs", else ${DEFAULTS.epochs}.`),
 });
 
 export const RecipeSchema = z.strictObject({

@@ -47,7 +47,7 @@ export function semanticProblems(recipe: Recipe): RecipeProblem[] {
   if (!recipe.data || !es) return [];
   const hasValidation = recipe.data.validation !== undefined || (recipe.data.validationSplit ?? DEFAULTS.validationSplit) > 0;
   try {
-    resolveMonitor({ earlyStopping: { monitor: es.monitor, patience: es.patience ?? DEFAULTS.patience, minDelta: es.minDelta ?? 0 } }, recipe.task ?? DEFAULTS.task, hasValidation);
+    resolveMonitor({ earlyStopping: { monitor: es.monitor, patience: es.patience ?? DEFAULTS.patience, minDelta: es.minDelta ?? DEFAULTS.minDelta } }, recipe.task ?? DEFAULTS.task, hasValidation);
     return [];
   } catch (e) {
     if (!isUserError(e)) throw e;

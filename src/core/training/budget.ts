@@ -43,8 +43,10 @@ export function phaseBudgets(t: ResolvedTraining, ctx: BudgetContext): PhaseBudg
   }
   if (t.baseline === 'scratch') {
     // the same network from random weights, trained on the same split with the same stopping rule
-    const epochs = t.epochs ?? DEFAULTS.epochs + (t.fineTune?.epochs ?? 0);
-    phases.push({ phase: 'baseline', epochs, learningRate: t.learningRate, schedule: defaultSchedule(t, monitor), monitor });
+    // its validation scores use BatchNorm statistics that lag its weights until it is trained, so
+    // it trains for its whole cap and its statistics are re-estimated before it is evaluated
+    const epochs = t.baselineEpochs ?? t.epochs ?? DEFAULTS.epochs + (t.fineTune?.epochs ?? 0);
+    phases.push({ phase: 'baseline', epochs, learningRate: t.learningRate, schedule: t.schedule ?? { type: 'constant' }, monitor: { ...monitor, patience: undefined, restoreBest: false, note: undefined } });
   }
   return phases;
 }

@@ -25,11 +25,11 @@ export class DashboardPanel implements vscode.Disposable {
   private queue: TimedEvent[] = [];
   private flushTimer?: NodeJS.Timeout;
   private ready = false;
-  /** Messages posted to the webview, for integration tests. */
+  /** Messages posted to and received from the webview: kept only under integration tests (recordMessages). */
   readonly posted: DashboardHostMessage[] = [];
   readonly received: DashboardMessage[] = [];
 
-  constructor(readonly panel: vscode.WebviewPanel, readonly run: Run, private readonly deps: { extensionUri: vscode.Uri; engine: EngineService; manager: RunManager; log: Log; onDispose(): void }) {
+  constructor(readonly panel: vscode.WebviewPanel, readonly run: Run, private readonly deps: { extensionUri: vscode.Uri; engine: EngineService; manager: RunManager; log: Log; recordMessages?: boolean; onDispose(): void }) {
     panel.webview.options = webviewOptions(deps.extensionUri, this.roots());
     panel.webview.html = webviewHtml(panel.webview, deps.extensionUri, 'dashboard', `Training: ${run.info.name}`);
     panel.iconPath = { light: vscode.Uri.joinPath(deps.extensionUri, 'media', 'dashboard-light.svg'), dark: vscode.Uri.joinPath(deps.extensionUri, 'media', 'dashboard-dark.svg') };
@@ -48,7 +48,7 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private post(message: DashboardHostMessage): void {
-    this.posted.push(message);
+    if (this.deps.recordMessages) this.posted.push(message);
     void this.panel.webview.postMessage(message);
   }
 
@@ -73,7 +73,7 @@ export class DashboardPanel implements vscode.Disposable {
       this.deps.log.warn(`dashboard: ignored an invalid message ${JSON.stringify(raw)?.slice(0, 200)}`);
       return;
     }
-    this.received.push(m);
+    if (this.deps.recordMessages) this.received.push(m);
     try {
       switch (m.type) {
         case 'ready':
@@ -150,7 +150,7 @@ export class Dashboards implements vscode.Disposable, vscode.WebviewPanelSeriali
   readonly panels = new Map<string, DashboardPanel>();
   private readonly registration: vscode.Disposable;
 
-  constructor(private readonly deps: { extensionUri: vscode.Uri; engine: EngineService; manager: RunManager; log: Log }) {
+  constructor(private readonly deps: { extensionUri: vscode.Uri; engine: EngineService; manager: RunManager; log: Log; recordMessages?: boolean }) {
     this.registration = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, this);
   }
 

@@ -43,7 +43,7 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
   /** Fires after a designer has re-rendered a recipe (tests wait on it). */
   readonly onDidRender = this.changed.event;
 
-  constructor(private readonly deps: { extensionUri: vscode.Uri; engine: EngineService; runs: RunManager; log: Log; showInTree(uri: vscode.Uri): Promise<void> }) {}
+  constructor(private readonly deps: { extensionUri: vscode.Uri; engine: EngineService; runs: RunManager; log: Log; recordMessages?: boolean; showInTree(uri: vscode.Uri): Promise<void> }) {}
 
   static register(provider: DesignerProvider): vscode.Disposable {
     return vscode.window.registerCustomEditorProvider(DESIGNER_VIEW_TYPE, provider, { webviewOptions: { retainContextWhenHidden: true }, supportsMultipleEditorsPerDocument: false });
@@ -74,7 +74,7 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
           this.deps.log.warn(`designer: ignored an invalid message ${JSON.stringify(raw)?.slice(0, 200)}`);
           return;
         }
-        session.received.push(m);
+        if (this.deps.recordMessages) session.received.push(m);
         if (m.type === 'ready') {
           if (!handshakeOk('designer', m.protocol, DESIGNER_PROTOCOL_VERSION, (w) => this.deps.log.warn(w))) return;
           ready = true;
@@ -99,7 +99,7 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
   }
 
   private post(session: Session, m: DesignerHostMessage): void {
-    session.posted.push(m);
+    if (this.deps.recordMessages) session.posted.push(m);
     void session.panel.webview.postMessage(m);
   }
 

@@ -9,9 +9,10 @@ import { INSPECTOR_PROTOCOL_VERSION, parseInspectorMessage, type InspectorHostMe
 export const INSPECTOR_VIEW_TYPE = 'transferStudio.inspector';
 
 export class InspectorProvider implements vscode.CustomReadonlyEditorProvider {
+  /** What the panels were sent: kept only under integration tests (recordMessages). */
   readonly posted: InspectorHostMessage[] = [];
 
-  constructor(private readonly deps: { extensionUri: vscode.Uri; engine: EngineService; log: Log }) {}
+  constructor(private readonly deps: { extensionUri: vscode.Uri; engine: EngineService; log: Log; recordMessages?: boolean }) {}
 
   openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
     return { uri, dispose: () => undefined };
@@ -21,7 +22,7 @@ export class InspectorProvider implements vscode.CustomReadonlyEditorProvider {
     panel.webview.options = webviewOptions(this.deps.extensionUri);
     panel.webview.html = webviewHtml(panel.webview, this.deps.extensionUri, 'inspector', 'Model Inspector');
     const file = document.uri.fsPath;
-    const post = (m: InspectorHostMessage): void => { this.posted.push(m); void panel.webview.postMessage(m); };
+    const post = (m: InspectorHostMessage): void => { if (this.deps.recordMessages) this.posted.push(m); void panel.webview.postMessage(m); };
     let state: InspectorHostMessage = { type: 'state', status: 'loading', file };
     const loading = this.deps.engine.inspect(file).then(
       (summary) => { state = { type: 'state', status: 'ok', summary, file }; },

@@ -6,6 +6,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as defaults from '../../../src/core/recipe/defaults';
+import { draftRecipe } from '../../../src/core/recipe/draft';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -34,5 +36,42 @@ describe('architecture', () => {
     assert.ok(bytes <= 300 * 1024, `dist/extension.js is ${(bytes / 1024).toFixed(0)} KB, above the 300 KB budget: run \`npm run build\` and look at "by package"`);
     const text = fs.readFileSync(bundle, 'utf8');
     assert.doesNotMatch(text, /@tensorflow\/tfjs-core|h5wasm/, 'TF.js or h5wasm is in the extension host bundle');
+  });
+});
+
+describe('one home for recipe defaults and enumerations', () => {
+  it('no file but src/core/recipe/defaults.ts spells out a recipe enumeration (two of its members in a row)', async () => {
+    const enums: Record<string, readonly string[]> = {
+      TASKS: defaults.TASKS, PREPROCESS_MODES: defaults.PREPROCESS_MODES, ACTIVATIONS: defaults.ACTIVATIONS, HEAD_LAYER_TYPES: defaults.HEAD_LAYER_TYPES, OPTIMIZERS: defaults.OPTIMIZERS,
+      BACKENDS: defaults.BACKENDS, ENGINES: defaults.ENGINES, SCHEDULE_TYPES: defaults.SCHEDULE_TYPES, CACHE_MODES: defaults.CACHE_MODES, MONITOR_NAMES: defaults.MONITOR_NAMES,
+    };
+    const files: string[] = [];
+    const walk = (d: string): void => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const p = path.join(d, e.name); if (e.isDirectory()) walk(p); else if (p.endsWith('.ts')) files.push(p); } };
+    walk(path.join(root, 'src'));
+    walk(path.join(root, 'webview'));
+    // the Keras importer maps Keras's own vocabulary (its activation names), not the recipe's; the
+    // default cut and the probe read the classes of a model's layers, not the head's layer types
+    const own = (f: string): boolean => f.endsWith(path.join('core', 'recipe', 'defaults.ts')) || f.includes(path.join('engine', 'tfjs', 'keras'));
+    const modelLayers = (f: string, name: string): boolean => name === 'HEAD_LAYER_TYPES' && /core[\\/](classifier|probe)/.test(f);
+    const strays: string[] = [];
+    for (const f of files.filter((x) => !own(x))) {
+      const text = fs.readFileSync(f, 'utf8');
+      for (const [name, values] of Object.entries(enums)) {
+        if (modelLayers(f, name)) continue;
+        for (let i = 0; i + 1 < values.length; i++) {
+          const pair = new RegExp(`['"]${values[i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"],\\s*['"]${values[i + 1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]`);
+          if (pair.test(text)) { strays.push(`${path.relative(root, f)}: a copy of ${name}`); break; }
+        }
+      }
+    }
+    assert.deepEqual(strays, []);
+  });
+
+  it('the training numbers of init and new recipes are not written into the recipe (the defaults apply)', async () => {
+    const summary = { name: 'm', className: 'Sequential', format: 'tfjs-layers' as const, source: '/m/model.json', inputShape: [null, 8, 8, 3], outputShape: [null, 2], totalParams: 0, trainableParams: 0, nonTrainableParams: 0, metadata: {},
+      layers: [{ name: 'gap', className: 'GlobalAveragePooling2D', outputShape: [null, 3], trainableParams: 0, nonTrainableParams: 0, trainable: true, inbound: [] }, { name: 'fc', className: 'Dense', outputShape: [null, 2], trainableParams: 8, nonTrainableParams: 0, trainable: true, inbound: ['gap'] }] };
+    const { recipe } = draftRecipe(summary, { model: './m/model.json', data: './data' });
+    assert.deepEqual(Object.keys(recipe.training ?? {}), ['seed']);
+    assert.equal(recipe.cut, 'gap');
   });
 });

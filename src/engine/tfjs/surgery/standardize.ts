@@ -1,8 +1,8 @@
 /**
  * Per-feature standardisation of the head's input, as a layer of the adapted model: a frozen
  * BatchNormalization whose moving mean and variance are the training split's feature statistics
- * (gamma 1, beta 0). Frozen BatchNorm runs in inference mode (frozenBatchNorm.ts), so during
- * training and in the saved model.json it computes (x − mean) / √(var + ε): the saved model takes
+ * (the variance shrunk towards the mean variance: train/standardize.ts; gamma 1, beta 0).
+ * Frozen BatchNorm runs in inference mode (frozenBatchNorm.ts), so during training and in the saved model.json it computes (x − mean) / √(var + ε): the saved model takes
  * the same input as the source and predicts what the run predicted, in any engine that reads
  * TF.js or Keras models.
  */

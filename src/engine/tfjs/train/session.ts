@@ -21,6 +21,7 @@ import { fuseForInference, withFusedInference } from '../inference/fuse';
 import { loadModel } from '../io/load';
 import { saveAdaptedModel, writeFileAtomic, type AdaptedMetadata } from '../io/save';
 import { imageSpecFor } from '../recipe';
+import { reestimateBatchNorm } from '../surgery/batchNormStats';
 import { applyFreeze } from '../surgery/freeze';
 import { withInputSize } from '../surgery/inputSize';
 import { hasWeights, leafLayers } from '../surgery/layers';
@@ -232,9 +233,18 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
   if (baselineBudget) {
     const scratch = await scratchModel(adapted.model, t.seed);
     log(`baseline: training the same architecture from random weights for up to ${baselineBudget.epochs} epochs`);
-    const r = await runPhase({ budget: baselineBudget, trainee: wholeModel(scratch, new Set(), t.weightDecay), source: imageSource(dataset.train, true), checkpoints: false, stepMemoryBytes: stepBudget, validate: validateImages(scratch) }, shared);
+    // a network this young scores at chance with its moving BatchNorm statistics: they are re-estimated
+    // on the training images (weights untouched) before each validation and the evaluation
+    const trainImages = async function* (): AsyncGenerator<tf.Tensor> { for await (const b of imageSource(dataset.train, false, undefined).batches(0)) { b.ys.dispose(); yield b.xs; } };
+    const validateScratch = validateImages(scratch);
+    const r = await runPhase({
+      budget: baselineBudget, trainee: wholeModel(scratch, new Set(), t.weightDecay), source: imageSource(dataset.train, true), checkpoints: false, stepMemoryBytes: stepBudget,
+      validate: validateScratch && (async () => { await reestimateBatchNorm(scratch, trainImages()); return validateScratch(); }),
+    }, shared);
     record('baseline', r);
     if (!r.stopped) {
+      const est = await reestimateBatchNorm(scratch, trainImages());
+      if (est.layers) log(`baseline: BatchNorm statistics of ${est.layers} layers re-estimated on the ${dataset.train.length} training images before each validation and the evaluation`);
       baseline = await withFusedInference(scratch, (predict) => evaluateExamples(imagePredictor(predict, dataset), evalExamples, dataset.labels, recipe.task, evalSplit, bs));
       warnings.push(...transferWarnings(report, baseline));
     }

@@ -1,0 +1,48 @@
+/** Evaluate Model… and Predict with Model… on any saved model, shown as Markdown reports. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { pct, table } from '../../core/format/table';
+import type { EvaluationReport } from '../../core/protocol/reports';
+import { command, MODEL_FILTERS, requireTrust, type CommandDeps } from '../commands/register';
+import { modelLabel } from '../model/open';
+
+export function registerEvaluationCommands(d: CommandDeps): vscode.Disposable[] {
+  const { engine, log } = d;
+  const cmd = (id: string, fn: (...args: never[]) => unknown): vscode.Disposable => command(log, id, fn);
+  return [
+    cmd('transferStudio.evaluateModel', async (modelArg?: vscode.Uri, dataArg?: vscode.Uri) => {
+      requireTrust('Evaluation');
+      const model = modelArg ?? (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Evaluate this model', filters: MODEL_FILTERS }))?.[0];
+      if (!model) return;
+      const data = dataArg ?? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Evaluate on this data' }))?.[0];
+      if (!data) return;
+      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Evaluating…' }, () => engine.evaluate(model.fsPath, data.fsPath));
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: reportMarkdown(model.fsPath, report) });
+      await vscode.window.showTextDocument(doc, { preview: true });
+      return report;
+    }),
+    cmd('transferStudio.predict', async (modelArg?: vscode.Uri, filesArg?: vscode.Uri[]) => {
+      requireTrust('Prediction');
+      const model = modelArg ?? (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Predict with this model', filters: MODEL_FILTERS }))?.[0];
+      if (!model) return;
+      const files = filesArg ?? await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Predict', filters: { Images: ['png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp'] } });
+      if (!files?.length) return;
+      const preds = await engine.predict(model.fsPath, files.map((f) => f.fsPath), 3);
+      const lines = preds.map((p) => `- **${path.basename(p.file)}**: ${p.top.length ? p.top.map((t) => `${t.label} ${pct(t.score)}`).join(', ') : p.values?.map((v) => v.toFixed(4)).join(', ')}`);
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: `# Predictions — ${modelLabel(model.fsPath)}\n\n${lines.join('\n')}\n` });
+      await vscode.window.showTextDocument(doc, { preview: true });
+      return preds;
+    }),
+  ];
+}
+
+function reportMarkdown(model: string, r: EvaluationReport): string {
+  const lines = [`# Evaluation — ${modelLabel(model)}`, '', `${r.examples} examples from \`${r.split}\``, ''];
+  if (r.task === 'regression') lines.push(`MAE **${r.mae?.toFixed(4)}**, RMSE **${r.rmse?.toFixed(4)}**`);
+  else {
+    lines.push(`Accuracy **${pct(r.accuracy)}**${r.topK ? `, top-${r.topK.k} ${pct(r.topK.accuracy)}` : ''}`, '');
+    if (r.perClass) lines.push('```', table(['class', 'precision', 'recall', 'F1', 'support'], r.perClass.map((c) => [c.label, pct(c.precision), pct(c.recall), pct(c.f1), String(c.support)]), ['l', 'r', 'r', 'r', 'r']), '```');
+    if (r.confusion) lines.push('', '**Confusion matrix** (rows: true, columns: predicted)', '', '```', table(['', ...r.labels], r.confusion.map((row, i) => [r.labels[i]!, ...row.map(String)])), '```');
+  }
+  return lines.join('\n') + '\n';
+}
