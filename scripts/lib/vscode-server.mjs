@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSystemPackages } from './system.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const tools = path.join(root, '.ci', 'tools');
@@ -27,14 +28,7 @@ export function stamper(tag, t0 = Date.now()) {
 
 /** Install what is missing: chromium + libkrb5-dev (apt, as root), Node 24, code-server, playwright-core. */
 export function ensureTools({ log = console.log } = {}) {
-  if (!fs.existsSync(chromiumPath) || !fs.existsSync('/usr/include/gssapi/gssapi.h')) {
-    const hasApt = fs.existsSync('/usr/bin/apt-get');
-    if (process.getuid?.() !== 0 || !hasApt) {
-      throw new Error('the real-VS-Code tests need Debian\'s chromium and libkrb5-dev: sudo apt-get install -y chromium libkrb5-dev');
-    }
-    log('installing chromium and libkrb5-dev with apt…');
-    run('bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libkrb5-dev >/dev/null']);
-  }
+  ensureSystemPackages({ log });
   // under `npm test` the outer npm's user agent (node/v20) is in the environment, and the inner npm
   // would pass it on: code-server's postinstall reads its Node version from it and refuses
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'npm_config_user_agent'));
