@@ -8,10 +8,9 @@
 import * as assert from 'node:assert/strict';
 import { z } from 'zod';
 import { walkLayers } from '../../src/core/modelSummary';
-import { DEFAULTS as ENGINE_DEFAULTS } from '../../src/core/recipe/resolve';
 import { HeadLayerSchema, type HeadLayerSpec } from '../../src/core/recipe/schema';
 import type { DesignerState } from '../../src/core/protocol/designer';
-import { DEFAULTS, headLayerProblem } from '../../webview/designer/defaults';
+import { headLayerProblem } from '../../webview/designer/defaults';
 import { closeShell, fixture, openShell, type Posted, type Shell } from './studioShell';
 
 const TM = fixture<DesignerState>('designer-tm.json');
@@ -398,10 +397,6 @@ describe('designer webview (headless Chromium, fake host)', function () {
 });
 
 describe('designer webview: what it shares with the engine', () => {
-  it('shows the engine\'s defaults as placeholders', () => {
-    assert.deepEqual(DEFAULTS, ENGINE_DEFAULTS);
-  });
-
   it('checks a head layer exactly as HeadLayerSchema does before sending setHead', () => {
     const cases: unknown[] = [
       { type: 'Dense' }, { type: 'Dense', units: 10 }, { type: 'Dense', units: 0 }, { type: 'Dense', units: 2.5 }, { type: 'Dense', l2: -1 }, { type: 'Dense', l2: 0.01, activation: 'gelu' },
@@ -411,5 +406,45 @@ describe('designer webview: what it shares with the engine', () => {
       { type: 'GlobalAveragePooling2D' }, { type: 'GlobalMaxPooling2D' }, { type: 'Flatten' },
     ];
     for (const c of cases) assert.equal(headLayerProblem(c as HeadLayerSpec) === undefined, HeadLayerSchema.safeParse(c).success, JSON.stringify(c));
+  });
+});
+
+describe('designer webview: the probe of candidate cuts', function () {
+  this.timeout(120_000);
+  let shell: Shell;
+  afterEach(async function () {
+    if (!shell) return;
+    await shell.close();
+    assert.deepEqual(shell.errors, [], `page errors or CSP violations in "${this.currentTest?.title}"`);
+  });
+  after(closeShell);
+
+  it('Probe cuts posts probe; the report shows as a chart over depth and a table with the best marked; Apply best posts applyCut', async () => {
+    shell = await openShell('designer', { theme: 'light' });
+    const trusted = { ...clone(TM), trusted: true };
+    await shell.send({ type: 'state', state: trusted });
+    await shell.clearPosted();
+    await shell.page.locator('#probe-run').click();
+    assert.deepEqual(ofType(await shell.posted(), 'probe'), [{ type: 'probe' }]);
+    await shell.send({ type: 'state', state: { ...trusted, probe: { status: 'running' } } });
+    assert.match(await shell.page.locator('#probe-body').innerText(), /Probing/);
+    assert.equal(await shell.page.locator('#probe-run').evaluate((el) => (el as HTMLButtonElement).disabled), true, 'one probe at a time');
+    const rows = ['Conv1_relu', 'block_6_expand_relu', 'block_12_add', 'global_average_pooling2d_GlobalAveragePooling2D1'].map((cut, i) => ({ cut, className: 'ReLU', depth: i * 40, features: 16 * (i + 1), spatial: i < 3, value: [0.5, 0.9, 0.85, 0.8][i]!, train: 1, lambda: 10, ms: 3 }));
+    const report = { task: 'single-label' as const, metric: 'accuracy', higherIsBetter: true, rows, best: 'block_6_expand_relu', defaultCut: rows[3]!.cut, currentCut: undefined, images: { train: 40, validation: 20 }, forwardMs: 900, totalMs: 1200, notes: ['negative transfer at the top: "block_6_expand_relu" scores 90.0% against 80.0% at the backbone\'s output'] };
+    await shell.send({ type: 'state', state: { ...trusted, probe: { status: 'ok', report } } });
+    assert.equal(await shell.page.locator('#probe-table tbody tr').count(), 4);
+    assert.equal(await shell.page.locator('.probe-chart rect.probe-bar').count(), 4);
+    assert.equal(await shell.page.locator('.probe-chart rect.probe-bar.best').getAttribute('data-cut'), 'block_6_expand_relu');
+    assert.equal(await shell.page.locator('#probe-best').innerText(), 'block_6_expand_relu');
+    assert.match(await shell.page.locator('#probe-table tr.best').innerText(), /block_6_expand_relu\s*best[\s\S]*90\.0%/);
+    assert.match(await shell.page.locator('#probe').innerText(), /negative transfer at the top/);
+    await shell.clearPosted();
+    await shell.page.locator('#probe-apply').click();
+    assert.deepEqual(ofType(await shell.posted(), 'applyCut'), [{ type: 'applyCut', cut: 'block_6_expand_relu' }]);
+    // once the recipe cuts there, there is nothing to apply
+    await shell.send({ type: 'state', state: { ...trusted, recipe: { ...trusted.recipe, cut: 'block_6_expand_relu' }, probe: { status: 'ok', report } } });
+    assert.equal(await shell.page.locator('#probe-apply').evaluate((el) => (el as HTMLButtonElement).disabled), true);
+    await shell.send({ type: 'state', state: { ...trusted, probe: { status: 'error', error: 'too few images to probe (3 training, 1 validation)' } } });
+    assert.match(await shell.page.locator('#probe-body').innerText(), /too few images to probe/);
   });
 });

@@ -34,6 +34,8 @@ interface Session {
   state: DesignerState;
   posted: DesignerHostMessage[];
   received: DesignerMessage[];
+  /** What a message from the webview goes through (validated first); integration tests send through it too. */
+  receive(raw: unknown): Promise<void>;
 }
 
 export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode.Disposable {
@@ -52,7 +54,7 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
   async resolveCustomTextEditor(doc: vscode.TextDocument, panel: vscode.WebviewPanel): Promise<void> {
     panel.webview.options = webviewOptions(this.deps.extensionUri);
     panel.webview.html = webviewHtml(panel.webview, this.deps.extensionUri, 'designer', `Designer: ${path.basename(doc.uri.fsPath)}`);
-    const session: Session = { doc, panel, posted: [], received: [], state: { problems: [], model: { status: 'none' }, dataset: { status: 'none' }, trusted: vscode.workspace.isTrusted, training: this.deps.runs.active.length > 0 } };
+    const session: Session = { doc, panel, posted: [], received: [], receive: async () => undefined, state: { problems: [], model: { status: 'none' }, dataset: { status: 'none' }, trusted: vscode.workspace.isTrusted, training: this.deps.runs.active.length > 0 } };
     this.sessions.add(session);
     let ready = false;
     let datasetKey = '';
@@ -68,32 +70,33 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
     };
     const subs = [
       vscode.workspace.onDidChangeTextDocument((e) => { if (e.document.uri.toString() === doc.uri.toString()) void render(); }),
-      panel.webview.onDidReceiveMessage(async (raw: unknown) => {
-        const m = parseDesignerMessage(raw);
-        if (!m) {
-          this.deps.log.warn(`designer: ignored an invalid message ${JSON.stringify(raw)?.slice(0, 200)}`);
-          return;
-        }
-        if (this.deps.recordMessages) session.received.push(m);
-        if (m.type === 'ready') {
-          if (!handshakeOk('designer', m.protocol, DESIGNER_PROTOCOL_VERSION, (w) => this.deps.log.warn(w))) return;
-          ready = true;
-          await render();
-          return;
-        }
-        try {
-          await this.onMessage(session, m);
-          if (m.type === 'refreshDataset') { datasetKey = ''; await render(); }
-        } catch (e) {
-          void showError(errorMessage(e));
-        }
-      }),
+      panel.webview.onDidReceiveMessage((raw: unknown) => session.receive(raw)),
       this.deps.runs.onDidChange(() => {
         const training = this.deps.runs.active.length > 0;
         if (training !== session.state.training) { session.state = { ...session.state, training }; if (ready) this.post(session, { type: 'state', state: session.state }); }
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void render()),
     ];
+    session.receive = async (raw: unknown): Promise<void> => {
+      const m = parseDesignerMessage(raw);
+      if (!m) {
+        this.deps.log.warn(`designer: ignored an invalid message ${JSON.stringify(raw)?.slice(0, 200)}`);
+        return;
+      }
+      if (this.deps.recordMessages) session.received.push(m);
+      if (m.type === 'ready') {
+        if (!handshakeOk('designer', m.protocol, DESIGNER_PROTOCOL_VERSION, (w) => this.deps.log.warn(w))) return;
+        ready = true;
+        await render();
+        return;
+      }
+      try {
+        await this.onMessage(session, m);
+        if (m.type === 'refreshDataset') { datasetKey = ''; await render(); }
+      } catch (e) {
+        void showError(errorMessage(e));
+      }
+    };
     panel.onDidDispose(() => { subs.forEach((s) => s.dispose()); this.sessions.delete(session); });
     await render();
   }
