@@ -157,3 +157,30 @@ export const ProbeReportSchema = z.object({
   notes: z.array(z.string()),
 });
 export type ProbeReport = z.infer<typeof ProbeReportSchema>;
+
+/** What `python -m transfer_studio_worker env --json` reports about an interpreter (the PyTorch engine's environment). */
+export const PythonEnvironmentSchema = z.object({
+  python: z.object({ executable: z.string(), version: z.string() }),
+  torch: z.nullable(z.object({ version: z.string(), cuda: z.nullable(z.string()), cudnn: z.nullable(z.number()), compile: z.boolean() })),
+  torchvision: z.nullable(z.string()),
+  devices: z.array(z.object({ type: z.string(), index: z.number(), name: z.string(), memoryBytes: z.number(), capability: z.optional(z.string()), bf16: z.optional(z.boolean()) })),
+  mps: z.boolean(),
+  torchrun: z.nullable(z.string()),
+  chosen: z.object({ device: z.string(), reason: z.string() }),
+  problems: z.array(z.string()),
+});
+export type PythonEnvironment = z.infer<typeof PythonEnvironmentSchema>;
+
+/** Which engine a run gets and why: the one line the status bar, the run header and the CLI show. */
+export const EngineChoiceSchema = z.object({
+  engine: z.enum(ENGINE_NAMES),
+  requested: z.string(),
+  /** e.g. "PyTorch 2.4.1 on CUDA (NVIDIA RTX 4090, 24 GB)" or "TF.js: no torch in /usr/bin/python3 (install: …)". */
+  summary: z.string(),
+  /** The interpreter that was asked (PyTorch engine or auto). */
+  python: z.optional(z.string()),
+  environment: z.optional(PythonEnvironmentSchema),
+  /** Interpreters tried and what each lacked. */
+  tried: z.array(z.object({ python: z.string(), problem: z.string() })),
+});
+export type EngineChoice = z.infer<typeof EngineChoiceSchema>;
