@@ -39,6 +39,12 @@ class BatchNormTest(TempDirTest):
         want = (x - w['bn/moving_mean']) / np.sqrt(w['bn/moving_variance'] + 1e-3) * w['bn/gamma'] + w['bn/beta']
         self.assertClose(self.run_nhwc(m, x), want)
 
+    def test_sequences_normalize_their_last_axis(self):
+        m, w = self.bn_model(shape=(5, 3))
+        x = rand((2, 5, 3), 8)
+        want = (x - w['bn/moving_mean']) / np.sqrt(w['bn/moving_variance'] + 1e-3) * w['bn/gamma'] + w['bn/beta']
+        self.assertClose(self.run_nhwc(m, x), want)
+
     def test_training_updates_moving_statistics_with_keras_momentum(self):
         m, w = self.bn_model()
         m.train(True)

@@ -47,7 +47,7 @@ def _layer(cls, name, **config):
     return {'class_name': cls, 'config': {'name': name, 'trainable': True, **config}}
 
 
-def write_tfjs_model(folder, size=20, channels=3, classes=3, seed=0, dropout=0.0, l2=0.0):
+def write_tfjs_model(folder, size=20, channels=3, classes=3, seed=0, dropout=0.0, l2=0.0, activation='softmax'):
     """conv → bn → relu → conv2 → gap | [dropout] → dense (softmax): a Sequential model.json.
     Returns (model.json path, head layer names, leaf names of the base)."""
     r = np.random.default_rng(seed)
@@ -63,7 +63,7 @@ def write_tfjs_model(folder, size=20, channels=3, classes=3, seed=0, dropout=0.0
     if dropout:
         layers.append(_layer('Dropout', 'drop', rate=dropout))
         head.append('drop')
-    dense = {'units': classes, 'activation': 'softmax', 'use_bias': True}
+    dense = {'units': classes, 'activation': activation, 'use_bias': True}
     if l2:
         dense['kernel_regularizer'] = {'class_name': 'L1L2', 'config': {'l1': 0.0, 'l2': l2}}
     layers.append(_layer('Dense', 'dense', **dense))

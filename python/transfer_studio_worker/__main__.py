@@ -193,5 +193,16 @@ def _train_file(worker: Worker, path: str) -> int:
         dist.close()
 
 
+def exit_now(code: int) -> None:
+    """Exit without joining the reader thread: it sits in a blocking read of stdin or the socket,
+    and interpreter shutdown would abort on that stream's lock (SIGABRT instead of our code)."""
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(code)
+
+
 if __name__ == '__main__':
-    sys.exit(main())
+    exit_now(main())

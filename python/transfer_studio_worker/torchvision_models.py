@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -165,12 +166,18 @@ def build_arch(arch: str) -> nn.Module:
         raise UserError(f'torchvision {torchvision.__version__} has no model {arch!r}', hint=f'use one of: {", ".join(names[:40])}…') from None
 
 
-def torch_load(path: str) -> Any:
-    """weights_only where this torch has it (1.13+; the default from 2.6): no code runs on load."""
+def torch_load(path: str, ours: bool = False) -> Any:
+    """weights_only where this torch has it (1.13+; the default from 2.6): no code runs on load.
+    Files this worker wrote itself (`ours`: checkpoints) fall back to a full load where weights_only
+    is too narrow (torch 1.13's cannot read a float, and an optimizer state holds some)."""
     try:
         return torch.load(path, map_location='cpu', weights_only=True)
     except TypeError:
         return torch.load(path, map_location='cpu')
+    except pickle.UnpicklingError:
+        if not ours:
+            raise
+        return torch.load(path, map_location='cpu', weights_only=False)
 
 
 def load_weights(model: nn.Module, path: str) -> None:

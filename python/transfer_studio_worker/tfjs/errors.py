@@ -4,7 +4,8 @@
 class ModelError(Exception):
     """A problem with the user's model (unsupported layer, missing shard, bad JSON).
 
-    Anything else raised from this package is a bug. `one_line()` is what a CLI prints.
+    Anything else raised from this package is a bug. str() is the message alone; `one_line()`
+    (file: message — hint) is what a CLI prints.
     """
 
     def __init__(self, message, file=None, layer=None, hint=None):
@@ -22,6 +23,3 @@ class ModelError(Exception):
     def to_dict(self):
         """Serializable form, for a worker protocol."""
         return {k: v for k, v in (('message', self.message), ('file', self.file), ('layer', self.layer), ('hint', self.hint)) if v is not None}
-
-    def __str__(self):
-        return self.one_line()

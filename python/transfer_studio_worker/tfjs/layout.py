@@ -35,3 +35,11 @@ def per_channel(values, rank):
     if rank == 4:
         return values.reshape(-1, 1, 1)
     return values
+
+
+def move_axis(x, source, destination):
+    """x.movedim(source, destination) as an explicit permute with non-negative axes: torch
+    1.13's ONNX export writes movedim as a Transpose that onnxruntime rejects."""
+    order = [a for a in range(x.dim()) if a != source % x.dim()]
+    order.insert(destination % x.dim(), source % x.dim())
+    return x.permute(*order)

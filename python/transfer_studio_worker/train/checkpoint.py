@@ -54,7 +54,7 @@ def read(folder: str) -> Dict[str, Any]:
                 if os.path.isfile(os.path.join(folder, 'model.json')) else 'give a runDir/checkpoint or runDir/best folder of a PyTorch run')
         raise UserError('not a PyTorch checkpoint: state.pt is missing', file=folder, hint=hint)
     try:
-        state = torch_load(path)
+        state = torch_load(path, ours=True)
     except Exception as e:
         raise UserError(f'cannot read the checkpoint: {type(e).__name__}: {e}', file=path, hint='the file is damaged; resume from runDir/best or start again') from None
     if not isinstance(state, dict) or state.get('version') != 1:

@@ -11,8 +11,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-web';
 import { loadModel } from '../../../src/engine/tfjs/io/load';
+import { serializeModel } from '../../../src/engine/tfjs/io/save';
 import { ROOT, sharedModel, tempDir } from '../../helpers/fixtures';
 import { kerasToLayers } from '../helpers/kerasToLayers';
+import { buildLayerZoo, ZOO_ACTIVATIONS } from '../helpers/layerZoo';
 import { findTorchPython, noTorchReason, runPythonModule, type TorchPython } from '../helpers/python';
 
 const TOOL = 'transfer_studio_worker.tfjs.tool';
@@ -20,9 +22,10 @@ const TOLERANCE = 1e-4;
 
 interface Fixture {
   name: string;
-  /** model.json, or the Keras file to convert first. */
+  /** model.json, or the Keras file to convert first ('' for a model built here). */
   source: string;
   keras?: boolean;
+  build?: () => tf.LayersModel;
   /** Layers whose outputs are compared too: bare names or "outer/inner/leaf" paths. */
   layers: string[];
   batch: number;
@@ -41,7 +44,38 @@ const FIXTURES: Fixture[] = [
   { name: 'keras-h5-mini-xception', source: sharedModel('keras-h5-mini-xception', 'fer2013_mini_XCEPTION.102-0.66.hdf5'), keras: true, layers: ['separable_conv2d_1', 'add_1', 'max_pooling2d_4', 'conv2d_7', 'global_average_pooling2d_1'], batch: 3, range: [-1, 1], roundTrip: true },
   { name: 'keras-h5-doodlenet', source: sharedModel('keras-h5-doodlenet', 'doodleNet-model.h5'), keras: true, layers: ['conv2d_3', 'flatten'], batch: 3, range: [0, 1], roundTrip: false },
   { name: 'keras3-fashion-mnist-cnn', source: sharedModel('keras3-fashion-mnist-cnn', 'model.keras'), keras: true, layers: ['conv2d', 'max_pooling2d_1', 'flatten', 'dense'], batch: 3, range: [0, 1], roundTrip: true },
+  {
+    name: 'layer zoo (built here, two outputs)', source: '', build: buildLayerZoo, batch: 3, range: [-1, 1], roundTrip: true,
+    layers: ['rescale', 'conv_s2_same', 'dw_mult2', 'concat', 'bn', 'avgpool_same', 'maxpool_same', 'up_bilinear', 'crop', 'max', 'min', 'avg', 'leaky', 'mul',
+      'convT_same', 'convT_valid', 'concat2', 'separable', 'prelu', 'zeropad', ...ZOO_ACTIVATIONS.map((a) => `act_${a}`), 'sum_acts', 'layernorm', 'dense_on_image',
+      'permute', 'thresholded', 'gmp', 'up_nearest', 'reshape', 'dense_3d', 'flat_concat', 'dropout', 'logits', 'probs', 'elu_layer'],
+  },
 ];
+
+/** All outputs of a predict, one after the other (as the Python tool writes them). */
+function predictAll(model: tf.LayersModel, x: tf.Tensor): Float32Array {
+  return tf.tidy(() => {
+    const y = model.predict(x);
+    const parts = (Array.isArray(y) ? y : [y]).map((t) => t.dataSync() as Float32Array);
+    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  });
+}
+
+async function writeBuilt(build: () => tf.LayersModel, dir: string): Promise<string> {
+  const model = build();
+  const { modelJson, weights } = await serializeModel(model);
+  model.dispose();
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'model.json'), modelJson);
+  fs.writeFileSync(path.join(dir, 'weights.bin'), weights);
+  return path.join(dir, 'model.json');
+}
 
 /** What TF.js computed for one fixture, and where the Python side writes its results. */
 interface Prepared {
@@ -125,13 +159,13 @@ describe('PyTorch rebuild of TF.js layers models (python/transfer_studio_worker/
     for (const [i, f] of FIXTURES.entries()) {
       const dir = path.join(root, String(i));
       fs.mkdirSync(dir);
-      const modelJson = f.keras ? await kerasToLayers(f.source, path.join(dir, 'tfjs')) : f.source;
+      const modelJson = f.build ? await writeBuilt(f.build, path.join(dir, 'tfjs')) : f.keras ? await kerasToLayers(f.source, path.join(dir, 'tfjs')) : f.source;
       const loaded = await loadModel(modelJson);
       const model = loaded.model;
       const inputShape = [f.batch, ...(model.inputs[0]!.shape.slice(1) as number[])];
       const input = tf.randomUniform(inputShape, f.range[0], f.range[1], 'float32', 42 + i);
       fs.writeFileSync(path.join(dir, 'input.f32'), Buffer.from((input.dataSync() as Float32Array).buffer));
-      const expected = tf.tidy(() => (model.predict(input) as tf.Tensor).dataSync() as Float32Array).slice();
+      const expected = predictAll(model, input);
       const expectedLayers = f.layers.map((name) => ({ name, values: tfjsLayerOutput(model, name, input) }));
       model.dispose();
       const p: Prepared = { fixture: f, modelJson, dir, inputShape, expected, expectedLayers, input };
@@ -189,7 +223,7 @@ describe('PyTorch rebuild of TF.js layers models (python/transfer_studio_worker/
       assert.deepEqual(saved.weightsManifest[0]!.weights.map((w) => w.name), source.weightsManifest.flatMap((g) => g.weights.map((w) => w.name)), 'same weight names, same order');
 
       const reloaded = await loadModel(path.join(out, 'model.json'));
-      const tfjsAgain = tf.tidy(() => (reloaded.model.predict(p.input) as tf.Tensor).dataSync() as Float32Array).slice();
+      const tfjsAgain = predictAll(reloaded.model, p.input);
       reloaded.model.dispose();
       const dTfjs = maxAbsDiff(tfjsAgain, p.expected);
       assert.ok(dTfjs <= 1e-5, `TF.js on the saved copy: max abs diff ${dTfjs}`);
@@ -203,13 +237,22 @@ describe('PyTorch rebuild of TF.js layers models (python/transfer_studio_worker/
       ort.env.wasm.numThreads = 1;
       const session = await ort.InferenceSession.create(fs.readFileSync(path.join(out, 'model.onnx')));
       assert.deepEqual(session.inputNames, ['input']);
-      assert.deepEqual(session.outputNames, ['output']);
       const x = new ort.Tensor('float32', p.input.dataSync() as Float32Array, p.inputShape);
       const result = await session.run({ input: x });
-      const dOnnx = maxAbsDiff(result.output!.data as Float32Array, p.expected);
+      const names = session.outputNames;
+      assert.deepEqual(names, names.length === 1 ? ['output'] : ['output', ...names.slice(1).map((_, i) => `output_${i + 1}`)]);
+      const onnxOut = new Float32Array(p.expected.length);
+      let o = 0;
+      for (const n of names) {
+        const data = result[n]!.data as Float32Array;
+        onnxOut.set(data, o);
+        o += data.length;
+      }
+      assert.equal(o, p.expected.length, 'ONNX outputs hold as many values as TF.js\'s');
+      const dOnnx = maxAbsDiff(onnxOut, p.expected);
       await session.release();
       assert.ok(dOnnx <= TOLERANCE, `onnxruntime-web: max abs diff ${dOnnx}`);
-      report.push(`${f.name} round trips: TF.js copy ${dTfjs.toExponential(2)}, Python copy ${dSaved.toExponential(2)}, .pt ${dPt}, ONNX ${dOnnx.toExponential(2)} (batch ${p.inputShape[0]}, exported with batch 2)`);
+      report.push(`${f.name} round trips: TF.js copy ${dTfjs.toExponential(2)}, Python copy ${dSaved.toExponential(2)}, .pt ${dPt}, ONNX ${dOnnx.toExponential(2)} (${names.length} output${names.length > 1 ? 's' : ''}, batch ${p.inputShape[0]}, exported with batch 2)`);
     });
   }
 });

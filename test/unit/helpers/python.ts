@@ -29,7 +29,7 @@ export function findTorchPython(): TorchPython | undefined {
       found = { python: { exe, torchVersion: r.stdout.trim() }, reason: '' };
       return found.python;
     }
-    const why = r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`);
+    const why = r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : (r.stderr.trim().split('\n').pop() || `exit ${r.status}`);
     tried.push(`${exe}: ${why}`);
   }
   found = { reason: `no Python with torch found (set TRANSFER_STUDIO_PYTHON): ${tried.join('; ')}` };

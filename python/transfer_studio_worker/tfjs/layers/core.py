@@ -2,6 +2,7 @@
 import torch.nn.functional as F
 from torch import nn
 
+from ..layout import to_internal, to_tfjs
 from .activations import get_activation
 from .base import Layer, tensor
 
@@ -31,7 +32,7 @@ class Dense(Layer):
 
     def forward(self, x):
         if x.dim() == 4:  # internal NCHW: the last TF.js axis is dim 1
-            y = F.linear(x.movedim(1, -1), self.weight, self.bias).movedim(-1, 1)
+            y = to_internal(F.linear(to_tfjs(x), self.weight, self.bias))
         else:
             y = F.linear(x, self.weight, self.bias)
         return self.act(y)

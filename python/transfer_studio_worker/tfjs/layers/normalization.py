@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..layout import internal_axis
+from ..layout import internal_axis, move_axis
 from .base import Layer, tensor
 
 
@@ -48,10 +48,10 @@ class BatchNormalization(Layer):
     def forward(self, x):
         axis = internal_axis(self.axis, x.dim())
         if axis != 1:
-            x = x.movedim(axis, 1)
+            x = move_axis(x, axis, 1)
         y = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                          self.training and not self.frozen, self.momentum, self.eps)
-        return y.movedim(1, axis) if axis != 1 else y
+        return move_axis(y, 1, axis) if axis != 1 else y
 
 
 class LayerNormalization(Layer):
