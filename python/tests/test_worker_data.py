@@ -109,6 +109,16 @@ class DecodeTest(TempDir):
         self.assertEqual(list(px.batches([[3, 2]]))[0][0], [3])  # from memory now, 2 left out
         self.assertEqual(skipped, [2])
 
+    def test_decoding_workers_give_the_same_pixels(self):
+        files = [save(self.path(f'{i}.png'), np.random.default_rng(i).integers(0, 256, (9, 7, 3), dtype=np.uint8)) for i in range(5)]
+        image = {'height': 6, 'width': 6, 'channels': 3, 'fit': 'cover'}
+        batches = [[4, 0], [2], [1, 3]]
+        here = [px for _, px in Pixels(files, image, 0, False, None).batches(batches)]
+        pixels = Pixels(files, image, 2, False, None, budget=0)  # nothing kept: every pass decodes
+        for _ in range(2):
+            for a, b in zip(here, [px for _, px in pixels.batches(batches)]):
+                self.assertTrue(torch.equal(a, b))
+
 
 def augment_ts(src, spec, seed):
     """src/engine/tfjs/data/augment.ts, line by line (float pixels, HWC)."""

@@ -176,6 +176,15 @@ class EnvCliTest(unittest.TestCase):
         p = subprocess.run([PYTHON, '-m', 'transfer_studio_worker', 'env'], env=ENV, capture_output=True, timeout=60, text=True)
         self.assertIn('chosen       cpu: PyTorch', p.stdout)
 
+    def test_cuda_requested_but_unusable_says_why_and_what_to_do(self):
+        from transfer_studio_worker.env import choose_device
+        from transfer_studio_worker.protocol import UserError
+        with self.assertRaises(UserError) as c:
+            choose_device('cuda')
+        self.assertIn('CUDA was requested but cannot be used: torch built without CUDA', c.exception.message)
+        self.assertIn('install a CUDA build of PyTorch', c.exception.hint)
+        self.assertEqual(choose_device('auto')[0].type, 'cpu')
+
     def test_env_without_torch_exits_3(self):
         # an interpreter whose torch import fails: a stub package that raises
         import tempfile

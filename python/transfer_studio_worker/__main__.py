@@ -140,6 +140,16 @@ def _interrupts(worker: Worker) -> None:
         worker.log('interrupted: finishing the current batch (press Ctrl-C again to abort)', 'warn')
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, handler)
+        if worker.rank == 0 and int(os.environ.get('WORLD_SIZE', '1')) > 1:
+            signal.signal(signal.SIGTERM, lambda _s, _f: _group_ended(worker))
+
+
+def _group_ended(worker: Worker) -> None:
+    """torchrun ends every process when one fails: rank 0 says so before it goes (the failing
+    rank wrote its own error to stderr, which reaches the parent's log)."""
+    worker.send({'type': 'error', 'error': {'message': 'another process of the torchrun group failed or was stopped; training ended',
+                                           'user': False, 'hint': 'the log has the failing process\'s error (stderr of torchrun)'}})
+    exit_now(EXIT_FAILED)
 
 
 def env_command(as_json: bool) -> int:

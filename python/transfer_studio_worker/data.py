@@ -175,7 +175,8 @@ def decode_image(file: str, height: int, width: int, channels: int, fit: str = '
     Image, ImageOps = _pil()
     try:
         with Image.open(file) as im:
-            im.draft('RGB', (width, height))  # JPEG: decode at a reduced scale still ≥ the target (fast)
+            side = max(width, height)  # square: EXIF may still turn the image by 90°
+            im.draft(im.mode, (side, side))  # JPEG: decode at a reduced scale still ≥ the target (fast)
             im = ImageOps.exif_transpose(im)
             im = _flatten(im, Image)
             if fit == 'fill':

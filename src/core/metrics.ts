@@ -108,3 +108,23 @@ export function transferWarnings(report: EvaluationReport, baseline: EvaluationR
     ? [`negative transfer: the model trained from scratch does better (${a.name} ${fmt(b.value)} vs ${fmt(a.value)} for the transferred model); the pre-trained features may not suit this data — try cutting earlier, unfreezing more, or another base model`]
     : [];
 }
+
+/** Mean per-example loss of outputs (probabilities, or values), as both engines train: clipped cross-entropy, binary cross-entropy, squared error. */
+export function meanLoss(task: Task, scored: Scored[]): number | null {
+  if (scored.length === 0) return null;
+  const clip = (p: number): number => Math.min(1 - 1e-7, Math.max(1e-7, p));
+  let sum = 0;
+  for (const s of scored) {
+    if (task === 'single-label') sum += -Math.log(clip(s.output[s.classes[0] ?? 0] ?? 0));
+    else if (task === 'multi-label') {
+      let l = 0;
+      s.output.forEach((p, c) => { const y = s.classes.includes(c) ? 1 : 0; l += -(y * Math.log(clip(p)) + (1 - y) * Math.log(1 - clip(p))); });
+      sum += l / Math.max(1, s.output.length);
+    } else {
+      let l = 0;
+      s.output.forEach((o, i) => { l += (o - (s.values[i] ?? 0)) ** 2; });
+      sum += l / Math.max(1, s.output.length);
+    }
+  }
+  return sum / scored.length;
+}

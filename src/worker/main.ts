@@ -7,7 +7,7 @@ import { toErrorInfo } from '../core/errors';
 import { parseWorkerCommand, PROTOCOL_VERSION, type WorkerCommand, type WorkerEvent } from '../core/protocol/worker';
 import { configureTfjs } from '../engine/tfjs/env';
 import { handleRequest } from './requests';
-import { runTraining } from '../engine/tfjs/train/run';
+import { runTraining } from './training';
 
 function send(event: WorkerEvent): void {
   if (process.send) process.send(event);

@@ -193,7 +193,10 @@ class Builder:
             key = _key(lname, modules)
             modules[key] = module
             n_out = len(module.outputs) if isinstance(module, Graph) else 1
-            for node_index, node in enumerate(layer_cfg.get('inbound_nodes') or []):
+            # a nested model's node 0 is its own input node, never serialised: TF.js and Keras
+            # number the calls listed in inbound_nodes from 1 (Container.buildNodeConversionMap)
+            first = 1 if isinstance(module, Graph) else 0
+            for node_index, node in enumerate(layer_cfg.get('inbound_nodes') or [], start=first):
                 if isinstance(node, dict):
                     raise ModelError(f'layer "{lname}" uses Keras 3 node references, which a TF.js model.json does not have', file=self.file, layer=lname,
                                      hint='load the .keras file through the TF.js engine and save it as a TF.js model')

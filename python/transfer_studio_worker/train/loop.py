@@ -9,6 +9,7 @@ batch), the optimizer step. Losses, metrics and the stop flag travel in one smal
 """
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, Callable, Dict, List, NamedTuple, Optional
 
@@ -67,7 +68,8 @@ def train_phase(run: Any, ph: Phase, resume: Optional[Dict[str, Any]]) -> PhaseR
     plateau = Plateau(sched, base_rate, monitor.mode, monitor.min_delta) if sched['type'] == 'plateau' else None
     scaler = accel.scaler
     weights = torch.tensor(t['classWeights'], device=accel.device) if t['classWeights'] else None
-    fwd = MaybeCompiled(ph.forward, accel.compile and not run.cached(ph), run.log)
+    # compiled only where the whole model trains: a head alone is too small to gain from it
+    fwd = MaybeCompiled(ph.forward, accel.compile and ph.prepare is None and not run.cached(ph), run.log)
 
     start, skip, partial, done = spec['startEpoch'], 0, None, False
     history: List[Dict[str, Any]] = []
@@ -121,7 +123,7 @@ def train_phase(run: Any, ph: Phase, resume: Optional[Dict[str, Any]]) -> PhaseR
                 else:
                     opt.step()
             loss = loss_sum + reg
-            if b.n and not torch.isfinite(torch.tensor(loss)):
+            if b.n and not math.isfinite(loss):
                 raise UserError(f'the loss became {loss} at epoch {epoch + 1}, batch {k} ({phase}): training diverged',
                                 hint=f'lower the learning rate (now {rate:.1e}), check the data\'s normalisation ("preprocess"), or use class weights less extreme')
             sums['loss'] += loss * seen
@@ -165,6 +167,9 @@ def train_phase(run: Any, ph: Phase, resume: Optional[Dict[str, Any]]) -> PhaseR
                 run.save('best', st, phase, epoch, value)
         if done:
             reason = 'converged'
+        elif dist.sum_values([1.0 if (dist.main and run.should_stop()) else 0.0])[0] > 0:
+            stopped = True  # arrived during validation or the checkpoint: the epoch checkpoint is the stop's
+            break
     ran = epoch - start
     run.progress.add(-(epochs - epoch) * -(-len(split) // bs))
     if stopped:

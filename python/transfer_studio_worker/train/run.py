@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Optional
 
 import torch
 
-from ..data import Pixels, check_skipped, default_workers, scan
+from ..data import Pixels, check_skipped, default_workers, memory_budget_bytes, scan
 from ..ddp import Dist, solo
 from ..env import choose_device
 from ..protocol import UserError
@@ -74,6 +74,8 @@ def run_training(raw_plan: Any, emit: Emit, should_stop: Callable[[], bool], dis
         torch.backends.cudnn.benchmark = True  # fastest kernels; bitwise repeatability is a CPU promise
     procs = f'; {dist.world} processes ({dist.backend})' if dist.enabled else ''
     run.log(f'{reason}{procs}; {accel.describe()}')
+    if plan['engine']['nproc'] > 1 and not dist.enabled:
+        run.log(f'engine.nproc is {plan["engine"]["nproc"]} but this worker was not started by torchrun: training in one process', 'warn')
     t = plan['training']
     torch.manual_seed(t['seed'])
     run.adapted = adapted = Adapted(plan, device, api)
@@ -140,7 +142,8 @@ def _pixels(run: Run, device: torch.device) -> Pixels:
     workers = plan['engine']['workers']
     if workers is None:
         workers = default_workers(run.dist.local_world)
-    return Pixels(files, plan['data']['image'], workers, device.type == 'cuda', on_skip)
+    budget = memory_budget_bytes() // max(1, run.dist.local_world)  # each process keeps its own copy
+    return Pixels(files, plan['data']['image'], workers, device.type == 'cuda', on_skip, budget)
 
 
 def _planned_batches(plan: Dict[str, Any], splits: Dict[str, Any]) -> int:
@@ -154,15 +157,14 @@ def _planned_batches(plan: Dict[str, Any], splits: Dict[str, Any]) -> int:
 
 def _phase(run: Run, index: int, spec: Dict[str, Any], pixels: Pixels) -> Optional[Phase]:
     """How phase `index` trains: its forward, its batches and its validation. None: stopped."""
-    plan, adapted, accel, dist = run.plan, run.adapted, run.accel, run.dist
+    plan, adapted, accel = run.plan, run.adapted, run.accel
     image, aug = plan['data']['image'], plan['data']['augment']
     augmenting = is_augmenting(aug)
     splits = run.splits
-    bs = plan['training']['batchSize']
-    task = plan['task']
     if spec['phase'] == 'fineTune':
         chosen = adapted.unfreeze(spec['unfreeze'], run.log)
-        run.log(f'fine-tuning: unfroze {len(chosen)} layers' + (f' ({chosen[0]} … {chosen[-1]})' if chosen else '') + f'; learning rate {spec["learningRate"]:.3g}')
+        named = ', '.join(chosen) if len(chosen) <= 3 else f'{chosen[0]} … {chosen[-1]}'
+        run.log(f'fine-tuning: unfroze {len(chosen)} layer{"s" if len(chosen) != 1 else ""} ({named or "none"}); learning rate {spec["learningRate"]:.3g}')
     frozen_base = adapted.base_frozen()
     if spec['phase'] == 'head' and spec['cache']:
         why = None if frozen_base and not augmenting else ('some base layers are trainable' if not frozen_base else 'augmentation needs the raw pixels every epoch')

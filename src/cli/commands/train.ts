@@ -3,16 +3,17 @@ import { fromErrorInfo, UserError } from '../../core/errors';
 import { formatDuration } from '../../core/format/table';
 import { BackendPreferenceSchema, type EvaluationReport } from '../../core/protocol/reports';
 import { type TrainOverrides, type WorkerEvent, type WorkerEventOf } from '../../core/protocol/worker';
+import { ENGINES } from '../../core/recipe/defaults';
 import { parse } from '../args';
 import type { Cli } from '../context';
 import { datasetText, epochTable, evaluationText, progressLine } from '../report';
 import { startWorker } from '../worker';
 
-export const usage = 'transfer-studio train RECIPE [--epochs N] [--backend B] [--baseline scratch] [--resume CHECKPOINT] [--json]';
+export const usage = 'transfer-studio train RECIPE [--epochs N] [--engine auto|tfjs|pytorch] [--python PATH] [--nproc N] [--backend B] [--baseline scratch] [--resume CHECKPOINT] [--json]';
 
 export async function train(argv: string[], cli: Cli): Promise<number> {
   const { values, positionals } = parse(argv, {
-    epochs: { type: 'string' }, backend: { type: 'string' }, baseline: { type: 'string' }, resume: { type: 'string' }, 'run-dir': { type: 'string' }, json: { type: 'boolean' },
+    epochs: { type: 'string' }, engine: { type: 'string' }, python: { type: 'string' }, nproc: { type: 'string' }, backend: { type: 'string' }, baseline: { type: 'string' }, resume: { type: 'string' }, 'run-dir': { type: 'string' }, json: { type: 'boolean' },
   }, usage);
   if (positionals.length !== 1) throw new UserError(`expected one RECIPE\nusage: ${usage}`);
   const overrides: TrainOverrides = {};
@@ -25,6 +26,16 @@ export async function train(argv: string[], cli: Cli): Promise<number> {
     const b = BackendPreferenceSchema.safeParse(values.backend);
     if (!b.success) throw new UserError(`--backend expects one of ${BackendPreferenceSchema.options.join(', ')}, got "${values.backend}"`);
     overrides.backend = b.data;
+  }
+  if (values.engine !== undefined) {
+    if (!(ENGINES as readonly string[]).includes(values.engine)) throw new UserError(`--engine expects one of ${ENGINES.join(', ')}, got "${values.engine}"`);
+    overrides.engine = values.engine as (typeof ENGINES)[number];
+  }
+  if (values.python !== undefined) overrides.python = values.python;
+  if (values.nproc !== undefined) {
+    const n = Number(values.nproc);
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`--nproc expects a whole number ≥ 1, got "${values.nproc}"`);
+    overrides.devices = n;
   }
   if (values.baseline !== undefined) {
     if (values.baseline !== 'scratch' && values.baseline !== 'none') throw new UserError(`--baseline expects "scratch" or "none", got "${values.baseline}"`);
@@ -57,7 +68,7 @@ export async function train(argv: string[], cli: Cli): Promise<number> {
         switch (e.type) {
           case 'started':
             totalEpochs = e.epochs;
-            cli.out(`backend: ${e.backend.name} — ${e.backend.device}${e.backend.notes.length ? `\n  ${e.backend.notes.join('\n  ')}` : ''}\nrun: ${e.runDir}${e.fastPath ? '\nfast path: the frozen base runs once per image; the head trains on cached features' : ''}`);
+            cli.out(`${e.backend.engine === 'pytorch' ? 'engine: PyTorch' : 'backend'}: ${e.backend.name} — ${e.backend.device}${e.backend.notes.length ? `\n  ${e.backend.notes.join('\n  ')}` : ''}\nrun: ${e.runDir}${e.fastPath ? '\nfast path: the frozen base runs once per image; the head trains on cached features' : ''}`);
             break;
           case 'dataset':
             cli.out(datasetText(e.report));

@@ -90,12 +90,13 @@ function isOurOutput(dir: string): boolean {
   }
 }
 
-/**
- * Save `model` into `outDir` (model.json, weights.bin, metadata.json). An existing `outDir` is
- * replaced only when it is empty or an earlier Transfer Studio output; anything else is refused.
- */
-export async function saveAdaptedModel(model: tf.LayersModel, outDir: string, meta: AdaptedMetadata, opts: SaveOptions = {}): Promise<string> {
-  const out = path.resolve(outDir);
+/** metadata.json of a saved model: Teachable-Machine-compatible keys first, so other tools read the labels and size. */
+export function metadataJson(meta: AdaptedMetadata): string {
+  return JSON.stringify({ labels: meta.labels, imageSize: meta.inputSize[0], transferStudio: { version: TRANSFER_STUDIO_VERSION, ...meta } }, null, 2) + '\n';
+}
+
+/** Where a model may be saved: never into a protected path, never over files Transfer Studio did not write, into a writable parent. */
+function checkOutput(out: string, opts: SaveOptions): void {
   for (const p of opts.protect ?? []) {
     if (sameOrInside(p, out) || path.resolve(p) === out) {
       throw new UserError(`refusing to save into ${out}: it holds the source model`, { file: out, hint: 'choose a new output folder beside the model' });
@@ -114,29 +115,56 @@ export async function saveAdaptedModel(model: tf.LayersModel, outDir: string, me
   } catch {
     throw new UserError(`cannot write the adapted model: ${parent} is not writable`, { file: out });
   }
+}
+
+/**
+ * Puts a complete folder in place of `out` in one step: the old output (if any) is renamed aside,
+ * the new one renamed in, the old one removed — a reader of `out` never sees half a model. On
+ * failure the old output is put back.
+ */
+export function publishFolder(staged: string, outDir: string, opts: SaveOptions = {}): string {
+  const out = path.resolve(outDir);
+  checkOutput(out, opts);
+  const old = `${out}.old-${process.pid}-${Date.now().toString(36)}`;
+  try {
+    if (fs.existsSync(out)) fs.renameSync(out, old);
+    fs.renameSync(staged, out);
+  } catch (e) {
+    if (fs.existsSync(old) && !fs.existsSync(out)) fs.renameSync(old, out);
+    throw saveError(e, out);
+  }
+  fs.rmSync(old, { recursive: true, force: true });
+  return out;
+}
+
+function saveError(e: unknown, out: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS') return new UserError(`cannot write the adapted model: ${err.message}`, { file: out });
+  if (err.code === 'ENOSPC') return new UserError(`the disk is full: the adapted model could not be written (${err.message})`, { file: out, hint: 'free some space and train again (or resume from the last checkpoint); the previous output, if any, is untouched' });
+  return e;
+}
+
+/**
+ * Save `model` into `outDir` (model.json, weights.bin, metadata.json). An existing `outDir` is
+ * replaced only when it is empty or an earlier Transfer Studio output; anything else is refused.
+ */
+export async function saveAdaptedModel(model: tf.LayersModel, outDir: string, meta: AdaptedMetadata, opts: SaveOptions = {}): Promise<string> {
+  const out = path.resolve(outDir);
+  checkOutput(out, opts);
   const { modelJson, weights } = await serializeModel(model);
   const tmp = `${out}.tmp-${process.pid}-${Date.now().toString(36)}`;
-  const old = `${out}.old-${process.pid}-${Date.now().toString(36)}`;
   try {
     fs.mkdirSync(tmp);
     fs.writeFileSync(path.join(tmp, 'model.json'), modelJson);
     fs.writeFileSync(path.join(tmp, 'weights.bin'), weights);
-    const metadata = {
-      // Teachable-Machine-compatible keys first, so other tools can read labels and size
-      labels: meta.labels,
-      imageSize: meta.inputSize[0],
-      transferStudio: { version: TRANSFER_STUDIO_VERSION, ...meta },
-    };
-    fs.writeFileSync(path.join(tmp, 'metadata.json'), JSON.stringify(metadata, null, 2) + '\n');
-    if (fs.existsSync(out)) fs.renameSync(out, old);
-    fs.renameSync(tmp, out);
+    fs.writeFileSync(path.join(tmp, 'metadata.json'), metadataJson(meta));
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    if (fs.existsSync(old) && !fs.existsSync(out)) fs.renameSync(old, out);
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS') throw new UserError(`cannot write the adapted model: ${err.message}`, { file: out });
-    throw e;
+    throw saveError(e, out);
   }
-  fs.rmSync(old, { recursive: true, force: true });
-  return out;
+  try {
+    return publishFolder(tmp, out, opts);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
