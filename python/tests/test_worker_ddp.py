@@ -5,13 +5,14 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import threading
 
 from test_worker_support import PKG_ROOT, TempDir, entries, make_images, of, run_plan, state_of, tfjs_plan, write_tfjs_model
 
 from transfer_studio_worker.protocol import event_problems
 
-TORCHRUN = '/usr/bin/torchrun'
+TORCHRUN = ['/usr/bin/torchrun'] if os.path.isfile('/usr/bin/torchrun') else [sys.executable, '-m', 'torch.distributed.run']
 
 
 class Parent:
@@ -38,6 +39,11 @@ class Parent:
     def send(self, cmd):
         self.conn.sendall((json.dumps(cmd) + '\n').encode())
 
+    def close(self):
+        for s in (self.conn, self.srv):
+            if s is not None:
+                s.close()
+
 
 def torchrun(tmp, plan, parent, nproc=2, on_start=None):
     path = os.path.join(tmp, f'plan-{len(os.listdir(tmp))}.json')
@@ -45,7 +51,7 @@ def torchrun(tmp, plan, parent, nproc=2, on_start=None):
         json.dump(plan, f)
     env = dict(os.environ, PYTHONPATH=PKG_ROOT, TRANSFER_STUDIO_STRICT_EVENTS='1', OMP_NUM_THREADS='1')
     # --redirects/--tee 1: torch 1.13's torchrun under Python 3.11 cannot parse the default "0"
-    cmd = [TORCHRUN, '--redirects', '1', '--tee', '1', '--log_dir', os.path.join(tmp, 'torchrun'), '--standalone', '--nproc_per_node', str(nproc),
+    cmd = [*TORCHRUN, '--redirects', '1', '--tee', '1', '--log_dir', os.path.join(tmp, 'torchrun'), '--standalone', '--nproc_per_node', str(nproc),
            '-m', 'transfer_studio_worker', '--connect', f'127.0.0.1:{parent.port}', '--token', 'secret', '--plan', path]
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if on_start:
@@ -73,6 +79,7 @@ class DdpTest(TempDir):
         two = self.plan('two', **kw)
         two['engine']['nproc'] = 2
         parent = Parent()
+        self.addCleanup(parent.close)
         code, err = torchrun(self.tmp, two, parent)
         self.assertEqual(code, 0, err[-3000:])
         self.assertWeightsEqual(state_of(one['runDir'] + '/checkpoint')['model'], state_of(two['runDir'] + '/checkpoint')['model'], tol=1e-5)
@@ -101,6 +108,7 @@ class DdpTest(TempDir):
     def test_stop_reaches_every_rank(self):
         plan = self.plan('stop', phases=[{'phase': 'head', 'epochs': 200, 'learningRate': 0.01, 'cache': False}])
         parent = Parent()
+        self.addCleanup(parent.close)
 
         def stop_after_first_batch(_p):
             def go():

@@ -47,7 +47,10 @@ class Worker:
             e = json.loads(raw)
             assert not event_problems(e), e
             self.events.append(e)
-        return self.p.wait(timeout)
+        code = self.p.wait(timeout)
+        self.p.stdout.close()
+        self.p.stderr.close()
+        return code
 
 
 class FieldChecksTest(unittest.TestCase):
@@ -83,9 +86,11 @@ class StdioTest(TempDir):
         self.assertEqual(env['chosen']['device'], 'cpu')
         self.assertIn('on CPU: no CUDA device (torch built without CUDA)', env['chosen']['reason'])
         self.assertTrue(set(env) >= {'python', 'torch', 'torchvision', 'devices', 'mps', 'torchrun', 'chosen', 'problems'})
-        w.send({'type': 'shutdown'})
+        # a request received before shutdown is still answered
+        w.send({'type': 'predict', 'id': 7, 'model': self.path('nowhere'), 'files': ['a.png']}, {'type': 'shutdown'})
         self.assertEqual(w.finish(), 0)
         errors = [e for e in w.events if e['type'] == 'error']
+        self.assertEqual([e['error']['file'] for e in errors if e.get('id') == 7], [self.path('nowhere')])
         text = [e['error']['message'] for e in errors]
         self.assertTrue(any('not JSON' in t for t in text), text)
         self.assertTrue(any('invalid train command: plan: missing' in t for t in text), text)
@@ -113,7 +118,8 @@ class StdioTest(TempDir):
         state = torch.load(os.path.join(ck[0]['path'], 'state.pt'))
         self.assertEqual((state['phase'], state['epoch'], state['batch']), ('head', 0, 1))
         self.assertTrue(os.path.isfile(os.path.join(ck[0]['path'], 'model.json')))
-        meta = json.load(open(os.path.join(ck[0]['path'], 'metadata.json')))
+        with open(os.path.join(ck[0]['path'], 'metadata.json')) as f:
+            meta = json.load(f)
         self.assertEqual(meta['transferStudio']['extra'], {'phase': 'head', 'epoch': 0})
         # the worker lives on; a stop while it trains (after the first batch we see) also works
         w.send({'type': 'train', 'plan': plan})

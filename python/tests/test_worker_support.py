@@ -12,7 +12,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
 
-PYTHON = '/usr/bin/python3'  # the interpreter with torch here (the first python3 on PATH has none)
+PYTHON = sys.executable  # the interpreter running the tests has torch (here /usr/bin/python3; the first python3 on PATH has none)
 PKG_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 COLOURS = [(220, 40, 40), (40, 180, 60), (50, 70, 220)]
 

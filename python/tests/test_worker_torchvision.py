@@ -3,6 +3,8 @@ trains (cached head, then fine-tuning a block with its BatchNorm frozen), export
 model.onnx, predicts from the exported folder; inspect gives the ModelSummary shape."""
 import json
 import os
+import shutil
+import tempfile
 import unittest
 
 import torch
@@ -28,13 +30,13 @@ class TorchvisionTest(TempDir):
     @classmethod
     def setUpClass(cls):
         torch.manual_seed(0)
-        cls.weights_dir = __import__('tempfile').mkdtemp(prefix='tv-weights-')
+        cls.weights_dir = tempfile.mkdtemp(prefix='tv-weights-')
         cls.weights = os.path.join(cls.weights_dir, 'resnet18.pth')
         torch.save(torchvision.models.resnet18(weights=None).state_dict(), cls.weights)
 
     @classmethod
     def tearDownClass(cls):
-        __import__('shutil').rmtree(cls.weights_dir, True)
+        shutil.rmtree(cls.weights_dir, True)
 
     def plan(self, **model):
         train = entries(make_images(self.path('train'), per_class=6, size=SIZE))
@@ -66,7 +68,8 @@ class TorchvisionTest(TempDir):
         changed = {k for k in start if not k.startswith('fc.') and not torch.equal(start[k], state['base.net.' + k])}
         self.assertEqual(changed, {'layer4.1.conv1.weight', 'layer4.1.conv2.weight'})  # bn1/bn2 of layer4.1 stay frozen
         self.assertEqual(set(k for k in state if k.startswith('head.')), {'head.dense.linear.weight', 'head.dense.linear.bias'})
-        meta = json.load(open(os.path.join(staging, 'metadata.json')))['transferStudio']
+        with open(os.path.join(staging, 'metadata.json')) as f:
+            meta = json.load(f)['transferStudio']
         self.assertEqual(meta['torchvision']['arch'], 'resnet18')
         out = of(ev, 'outputs')[0]
         got = predict(staging, out['files'][:2], 2)

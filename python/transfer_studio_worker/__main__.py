@@ -123,11 +123,13 @@ class Worker:
         while True:
             cmd = self.commands.get()
             if cmd is None:
+                self.requests.shutdown(wait=True)  # requests already received are still answered
                 return 0
             code = self.train(cmd['plan'])
             if code:
                 return code
             if self.shutdown.is_set():
+                self.requests.shutdown(wait=True)
                 return 0
 
 

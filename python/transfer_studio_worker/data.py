@@ -183,7 +183,7 @@ def decode_image(file: str, height: int, width: int, channels: int, fit: str = '
                 im = im.resize((width, height), _lanczos(Image))
             else:
                 im = ImageOps.fit(im, (width, height), method=_lanczos(Image), centering=(0.5, 0.5))
-            px = np.asarray(im, dtype=np.uint8)
+            px = np.array(im, dtype=np.uint8)  # a writable copy (torch.from_numpy warns on Pillow's read-only view)
     except UnreadableImage:
         raise
     except Exception as e:
