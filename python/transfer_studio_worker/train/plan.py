@@ -68,7 +68,8 @@ def _model(c: _Checker, m: Any) -> Dict[str, Any]:
     if kind == 'tfjs':
         return {'kind': 'tfjs', 'modelJson': c.get(m, 'modelJson', '/model', str), 'headLayers': c.get(m, 'headLayers', '/model', list, default=[]),
                 'frozen': c.get(m, 'frozen', '/model', list, required=False, default=[]),
-                'featureShape': c.get(m, 'featureShape', '/model', list, required=False, default=None, nullable=True)}
+                'featureShape': c.get(m, 'featureShape', '/model', list, required=False, default=None, nullable=True),
+                'standardize': c.get(m, 'standardize', '/model', str, required=False, default=None, nullable=True)}
     if kind == 'torchvision':
         head = c.get(m, 'head', '/model', list, default=[])
         for i, h in enumerate(head or []):

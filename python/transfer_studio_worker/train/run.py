@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Optional
 
 import torch
 
-from ..data import Pixels, check_skipped, default_workers, memory_budget_bytes, scan
+from ..data import Pixels, check_skipped, default_workers, global_batches, memory_budget_bytes, scan
 from ..ddp import Dist, solo
 from ..env import choose_device
 from ..protocol import UserError
@@ -20,6 +20,7 @@ from . import checkpoint
 from .accel import Accel
 from .augment import is_augmenting
 from .features import FeatureStore, extract
+from .standardize import find_layer, fit_standardizer
 from .loop import Phase, train_phase
 from .model import Adapted
 from .plan import validate_plan
@@ -84,6 +85,7 @@ def run_training(raw_plan: Any, emit: Emit, should_stop: Callable[[], bool], dis
         raise UserError('no training examples left after skipping unreadable files', file=plan['data']['train'][0]['file'] if plan['data']['train'] else None)
     pixels = _pixels(run, device)
     resume = checkpoint.read(plan['resume']) if plan['resume'] else None
+    run.standardized = resume is not None  # a checkpoint carries the standardiser's statistics
     if resume is not None:
         adapted.model.load_state_dict(resume['model'])
         run.log(f'resuming from {plan["resume"]}: {resume["phase"]}, after epoch {resume["epoch"]}' + (f', batch {resume["batch"]}' if resume['batch'] else ''))
@@ -174,19 +176,42 @@ def _phase(run: Run, index: int, spec: Dict[str, Any], pixels: Pixels) -> Option
                 if run.features is None:
                     return None
             head = adapted.head
+            train_src = FeatureSource(run.features, splits['train'], accel.device)
+            _standardize(run, head, train_src)
             val = FeatureSource(run.features, splits['validation'], accel.device)
             validate = (lambda: _score(run, head, val)) if len(splits['validation']) else None
-            return Phase(index, spec, head, None, FeatureSource(run.features, splits['train'], accel.device), validate, True, False)
+            return Phase(index, spec, head, None, train_src, validate, True, False)
         run.log(f'feature cache not used: {why}', 'info')
     train = ImageSource(pixels, splits['train'], accel.device, image['preprocess'], aug)
     val = ImageSource(pixels, splits['validation'], accel.device, image['preprocess'], None)
     model = adapted.model
+    if spec['phase'] == 'head':
+        _standardize(run, model, ImageSource(pixels, splits['train'], accel.device, image['preprocess'], None))
     validate = (lambda: _score(run, model, val)) if len(splits['validation']) else None
     if frozen_base:
         if spec['phase'] == 'head':
             run.log('the base is frozen: every batch runs it in inference mode, outside autograd, then trains the head')
         return Phase(index, spec, adapted.head, adapted.base, train, validate, True, augmenting)
     return Phase(index, spec, model, None, train, validate, False, augmenting)
+
+
+def _standardize(run: Run, forward: Any, source: Any) -> None:
+    """The feature standardiser's statistics from the training split (once per run)."""
+    if getattr(run, 'standardized', False):
+        return
+    run.standardized = True
+    module = find_layer(run.adapted, run.plan['model'].get('standardize'))
+    if module is None:
+        return
+    was = run.adapted.model.training
+    run.adapted.model.eval()
+    try:
+        split = run.splits['train']
+        order = global_batches(list(range(len(split))), run.plan['training']['batchSize'])
+        n = fit_standardizer(module, forward, (b.x for b in source.batches(order, solo())))
+    finally:
+        run.adapted.model.train(was)
+    run.log(f'features standardised: mean and std of the {n} training images, folded into the saved model as "{run.plan["model"]["standardize"]}"')
 
 
 def _score(run: Run, forward: Any, source: Any) -> Any:

@@ -14,6 +14,8 @@ import { pythonEnv } from './interpreter';
 export interface PythonWorkerOptions {
   python: string;
   planFile: string;
+  /** torchrun's per-rank logs go here (several processes only). */
+  logDir: string;
   /** Processes (GPUs): above 1 the worker runs under torchrun with DistributedDataParallel. */
   nproc: number;
   onEvent(e: WorkerEvent): void;
@@ -42,7 +44,10 @@ export class PythonWorker {
     this.server.on('connection', (s) => this.accept(s));
     const worker = ['-m', 'transfer_studio_worker', '--connect', `127.0.0.1:${port}`, '--token', this.token, '--plan', this.opts.planFile];
     // torchrun from the same interpreter (python -m torch.distributed.run), so its ranks run in it too
-    const args = this.opts.nproc > 1 ? ['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', String(this.opts.nproc), ...worker] : worker;
+    // --redirects 1: torch 1.13's torchrun under Python 3.11 crashes on its default 0; its ranks' output goes to logDir
+    const args = this.opts.nproc > 1
+      ? ['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', String(this.opts.nproc), '--redirects', '1', '--tee', '1', '--log_dir', this.opts.logDir, ...worker]
+      : worker;
     const child = spawn(this.opts.python, args, { env: pythonEnv(this.opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (d: Buffer): void => {

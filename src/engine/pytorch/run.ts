@@ -43,7 +43,7 @@ export async function executePyTorch(recipe: ResolvedRecipe, overrides: TrainOve
   let failure: Error | undefined;
   let outputs: WorkerEventOf<'outputs'> | undefined;
   const worker = new PythonWorker({
-    python: choice.python!, planFile: built.file, nproc,
+    python: choice.python!, planFile: built.file, nproc, logDir: path.join(runDir, 'torchrun'),
     onLog: (level, m) => log(m, level),
     onEvent: (e: WorkerEvent) => {
       switch (e.type) {
