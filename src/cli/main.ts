@@ -8,6 +8,7 @@ import { selectBackend } from '../engine/tfjs/backend';
 import { configureTfjs } from '../engine/tfjs/env';
 import { check, usage as checkUsage } from './commands/check';
 import { init, usage as initUsage } from './commands/init';
+import { env, usage as envUsage } from './commands/env';
 import { inspect, usage as inspectUsage } from './commands/inspect';
 import { probe, usage as probeUsage } from './commands/probe';
 import { train, usage as trainUsage } from './commands/train';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, { run: Command; usage: string; summary: string }>
   probe: { run: probe, usage: probeUsage, summary: 'score candidate cuts with linear probes on your data; --apply writes the best into the recipe' },
   train: { run: train, usage: trainUsage, summary: 'fine-tune in a background process: live progress, evaluation, saved model' },
   evaluate: { run: evaluate, usage: evaluateUsage, summary: 'accuracy, per-class scores and confusion matrix of a saved model' },
+  env: { run: env, usage: envUsage, summary: 'the engine a run gets (PyTorch in which Python, on which GPU; or TF.js) and why' },
   predict: { run: predict, usage: predictUsage, summary: 'top-k predictions for image files' },
 };
 

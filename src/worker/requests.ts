@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../core/errors';
 import type { WorkerEvent, WorkerReply, WorkerRequest, WorkerRequestKind } from '../core/protocol/worker';
+import { chooseEngine } from '../engine/pytorch/choice';
 import { selectBackend } from '../engine/tfjs/backend';
 import { openDataset } from '../engine/tfjs/data';
 import { summarizeModel } from '../engine/tfjs/inspect';
@@ -30,6 +31,10 @@ const handlers: Handlers = {
     const image = imageSpecFor(loaded, recipe);
     const ds = await openDataset({ train: recipe.data.train, validation: recipe.data.validation, test: recipe.data.test, validationSplit: recipe.data.validationSplit, labels: recipe.data.labels, task: recipe.task, seed: recipe.training.seed, maxSkipped: 1, image });
     return ds.report;
+  },
+  environment: async (cmd, log) => {
+    const tfjs = await selectBackend('auto', log);
+    return { choice: await chooseEngine(cmd.engine ?? 'auto', cmd.python), tfjs: { engine: 'tfjs' as const, ...tfjs } };
   },
   probe: async (cmd, log, send) => {
     const recipe = readRecipe(cmd.recipe, cmd.text);

@@ -84,7 +84,7 @@ export class Header {
   private renderMeta(model: RunModel, now: number): void {
     const s = model.started;
     const parts: HTMLElement[] = [];
-    if (s?.backend) parts.push(h('span', { class: 'meta-item', title: Object.entries(s.backend.versions ?? {}).map(([k, v]) => `${k} ${v}`).join('\n') }, icon('chip'), `${s.backend.name} · ${s.backend.device}`));
+    if (s?.backend) parts.push(h('span', { class: 'meta-item', title: Object.entries(s.backend.versions ?? {}).map(([k, v]) => `${k} ${v}`).join('\n') }, icon('chip'), `${s.backend.engine === 'pytorch' ? 'PyTorch' : 'TF.js'} ${s.backend.name} · ${s.backend.device}`));
     else if (model.run?.status === 'running' || !model.run) parts.push(h('span', { class: 'meta-item' }, icon('chip'), 'starting the worker…'));
     if (s?.fastPath) parts.push(h('span', { class: 'meta-item', title: 'The frozen base runs once per image; the head trains on the cached features. Same result, far less compute.' }, icon('zap'), 'fast path: cached features'));
     const elapsed = model.elapsedSec(now);

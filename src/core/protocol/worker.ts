@@ -7,7 +7,7 @@
 import { BACKENDS, ENGINES } from '../recipe/defaults';
 import * as z from '../zod';
 import {
-  BackendInfoSchema, BackendPreferenceSchema, DatasetReportSchema, ErrorInfoSchema, EvaluationReportSchema, ModelSummarySchema, PhaseSchema, PredictionSchema, ProbeReportSchema,
+  BackendInfoSchema, BackendPreferenceSchema, DatasetReportSchema, ErrorInfoSchema, EvaluationReportSchema, EngineChoiceSchema, ModelSummarySchema, PhaseSchema, PredictionSchema, ProbeReportSchema,
 } from './reports';
 
 /** 2: typed replies, the `outputs` event, engine fields in `started`, the `check` request gone. */
@@ -99,6 +99,8 @@ export const WorkerCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('train'), recipe: path, overrides: z.optional(TrainOverridesSchema) }),
   z.object({ type: z.literal('inspect'), id, model: path, allowLoopbackHttp: z.optional(z.boolean()) }),
   z.object({ type: z.literal('datasetReport'), id, recipe: path, text: z.optional(z.string()) }),
+  /** Which engine a run would get, and everything found on the way (the Environment check, the status bar). */
+  z.object({ type: z.literal('environment'), id, engine: z.optional(z.enum(ENGINES)), python: z.optional(z.string()) }),
   z.object({ type: z.literal('probe'), id, recipe: path, text: z.optional(z.string()), maxImages: z.optional(z.int().check(z.gte(8))) }),
   z.object({ type: z.literal('evaluate'), id, model: path, data: path, backend }),
   z.object({ type: z.literal('predict'), id, model: path, files: z.array(path), topK: z.optional(z.int().check(z.gte(1))), backend }),
@@ -114,6 +116,7 @@ export const WorkerReplySchemas = {
   inspect: ModelSummarySchema,
   datasetReport: DatasetReportSchema,
   probe: ProbeReportSchema,
+  environment: z.object({ choice: EngineChoiceSchema, tfjs: BackendInfoSchema }),
   evaluate: EvaluationReportSchema,
   predict: z.array(PredictionSchema),
   download: z.object({ path: z.string(), cached: z.boolean() }),

@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { command, requireTrust, type CommandDeps } from '../commands/register';
 import { DESIGNER_VIEW_TYPE } from '../designer/editor';
 import type { ModelActions } from '../model/actions';
+import { environmentText } from '../../core/format/environment';
+import { chosenPython, enginePreference } from '../python';
 import type { RunItem } from './tree';
 
 export function registerRunCommands(d: CommandDeps, a: ModelActions): vscode.Disposable[] {
@@ -51,5 +53,13 @@ export function registerRunCommands(d: CommandDeps, a: ModelActions): vscode.Dis
     }),
     cmd('transferStudio.refreshRuns', () => runs.loadHistory()),
     cmd('transferStudio.showLog', () => log.show(true)),
+    cmd('transferStudio.environmentCheck', async () => {
+      const python = await chosenPython();
+      const env = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Transfer Studio: checking the engines…' }, () => d.engine.request({ type: 'environment', engine: enginePreference(), ...(python ? { python } : {}) }));
+      log.info(`Environment check:\n${environmentText(env.choice, env.tfjs)}`);
+      log.show(true);
+      void vscode.window.showInformationMessage(`Transfer Studio: ${env.choice.engine === 'pytorch' ? 'PyTorch' : 'TF.js'} — ${env.choice.summary}`, 'Show Log').then((a) => { if (a) log.show(true); });
+      return env;
+    }),
   ];
 }

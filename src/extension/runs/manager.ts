@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import { formatDuration } from '../../core/format/table';
 import { parseRecipeText } from '../../core/recipe/validate';
+import { chosenPython, enginePreference } from '../python';
 import { claimRunFolder } from '../../core/runFolder';
 import { WorkerClient } from '../../worker/client';
 import type { TimedEvent } from '../../core/protocol/dashboard';
@@ -79,6 +80,11 @@ export class RunManager implements vscode.Disposable {
     const backend = config.get<string>('backend', 'auto');
     const overrides: Record<string, unknown> = { runDir };
     if (!recipe.training?.backend && backend !== 'auto') overrides.backend = backend;
+    // the engine of the settings unless the recipe names one; the interpreter the user chose in VS Code
+    const engine = enginePreference(recipeUri);
+    if (!recipe.engine?.name && engine !== 'auto') overrides.engine = engine;
+    const python = await chosenPython(recipeUri);
+    if (python) overrides.python = python;
     const pattern = config.get<string>('outputFolder', '${modelDir}/../${name}-adapted');
     if (!recipe.output && pattern !== '${modelDir}/../${name}-adapted' && !/^https?:/i.test(recipe.model)) {
       const modelDir = path.dirname(path.resolve(path.dirname(recipeUri.fsPath), recipe.model));

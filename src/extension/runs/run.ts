@@ -15,6 +15,9 @@ export interface RunSnapshot {
   etaSec?: number | null;
   imagesPerSec?: number;
   best?: { name: string; value: number };
+  /** Which engine trains and where ("PyTorch engine: PyTorch 2.4 on CUDA (…)"), from `started`. */
+  engine?: string;
+  engineShort?: string;
 }
 
 export class Run implements vscode.Disposable {
@@ -45,7 +48,12 @@ export class Run implements vscode.Disposable {
 
   private track(e: TimedEvent): void {
     const s = this.snapshot;
-    if (e.type === 'started') s.epochs = e.epochs;
+    if (e.type === 'started') {
+      s.epochs = e.epochs;
+      // the engine line of the run header, and a short form for the status bar
+      s.engine = `${e.backend.engine === 'pytorch' ? 'PyTorch engine' : 'TF.js engine'}: ${e.backend.device}`;
+      s.engineShort = e.backend.engine === 'pytorch' ? `PyTorch ${e.backend.name}` : `TF.js ${e.backend.name}`;
+    }
     if (e.type === 'epochStart' && e.phase !== 'baseline') { s.phase = e.phase; }
     if (e.type === 'batchEnd') {
       s.phase = e.phase;

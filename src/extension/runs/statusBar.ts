@@ -26,8 +26,9 @@ export class RunStatusBar implements vscode.Disposable {
     }
     const s = run.snapshot;
     const metric = s.metric && s.metric.value !== null ? ` · ${s.metric.name.replace('binary_', '')} ${/acc/.test(s.metric.name) ? `${(s.metric.value * 100).toFixed(1)}%` : s.metric.value.toFixed(3)}` : '';
-    this.item.text = `$(sync~spin) ${run.info.name}: ${s.phase === 'baseline' ? 'baseline ' : ''}epoch ${s.epoch ?? 0}/${s.epochs ?? '?'}${s.loss != null ? ` · loss ${s.loss.toFixed(3)}` : ''}${metric} · ETA ${formatDuration(s.etaSec)}`;
-    this.item.tooltip = `Transfer Studio: ${run.info.name} is training${s.imagesPerSec ? ` at ${s.imagesPerSec.toFixed(0)} images/s` : ''}. Click to show the dashboard.`;
+    this.item.text = `$(sync~spin) ${s.engineShort ? `${s.engineShort} · ` : ''}${run.info.name}: ${s.phase === 'baseline' ? 'baseline ' : ''}epoch ${s.epoch ?? 0}/${s.epochs ?? '?'}${s.loss != null ? ` · loss ${s.loss.toFixed(3)}` : ''}${metric} · ETA ${formatDuration(s.etaSec)}`;
+    const engine = s.engine ? `\n${s.engine}` : '';
+    this.item.tooltip = `Transfer Studio: ${run.info.name} is training${s.imagesPerSec ? ` at ${s.imagesPerSec.toFixed(0)} images/s` : ''}.${engine}\nClick to show the dashboard.`;
     this.item.command = { command: 'transferStudio.showDashboard', title: 'Show Dashboard', arguments: [run.info.id] };
     this.item.show();
   }
