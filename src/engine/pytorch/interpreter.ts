@@ -7,7 +7,9 @@
  * and the first that imports torch wins. Each is asked by running the worker's own `env`.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { PythonEnvironmentSchema, type PythonEnvironment } from '../../core/protocol/reports';
 
@@ -34,10 +36,64 @@ export interface Probe {
 
 const cache = new Map<string, Promise<Probe>>();
 
-/** What `python` has, from the worker's `env --json` (cached for the life of this process). */
+/** The file `python` runs (a bare name looked up on PATH), to key the disk cache on. */
+function resolveExecutable(python: string): string | undefined {
+  const tryFile = (f: string): string | undefined => { try { return fs.statSync(f).isFile() ? fs.realpathSync(f) : undefined; } catch { return undefined; } };
+  if (python.includes(path.sep)) return tryFile(python);
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) { const f = dir && tryFile(path.join(dir, python)); if (f) return f; }
+  return undefined;
+}
+
+/**
+ * A report of an interpreter that imports torch, kept on disk for an hour: importing torch takes
+ * seconds, and `auto` asks on every run. Keyed by the interpreter file, its mtime, the worker
+ * package and what decides the devices; "no torch" is never kept (installing torch must show at once).
+ */
+function diskCacheFile(python: string): string | undefined {
+  const exe = resolveExecutable(python);
+  const dir = process.env.TRANSFER_STUDIO_CACHE ?? path.join(os.homedir(), '.cache', 'transfer-studio');
+  if (!exe) return undefined;
+  let envPy = '';
+  try { envPy = String(fs.statSync(path.join(workerPackageRoot(), 'transfer_studio_worker', 'env.py')).mtimeMs); } catch { /* missing package: no cache */ }
+  const key = JSON.stringify([python, exe, fs.statSync(exe).mtimeMs, envPy, process.env.CUDA_VISIBLE_DEVICES ?? '', process.env.PYTHONPATH ?? '', process.env.VIRTUAL_ENV ?? '', process.env.CONDA_PREFIX ?? '']);
+  return path.join(dir, 'python-env', `${createHash('sha256').update(key).digest('hex').slice(0, 24)}.json`);
+}
+
+function readDiskCache(file: string | undefined): Probe | undefined {
+  if (!file) return undefined;
+  try {
+    const st = fs.statSync(file);
+    if (Date.now() - st.mtimeMs > 3600_000) return undefined;
+    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as Probe;
+    return v.environment ? { python: v.python, environment: PythonEnvironmentSchema.parse(v.environment) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeDiskCache(file: string | undefined, probe: Probe): void {
+  if (!file || !probe.environment?.torch) return;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify(probe));
+    fs.renameSync(tmp, file);
+  } catch {
+    // a cache that cannot be written costs time, nothing else
+  }
+}
+
+/** What `python` has, from the worker's `env --json` (cached for the life of this process, and on disk when it has torch). */
 export function probeInterpreter(python: string, timeoutMs = 60_000): Promise<Probe> {
   let p = cache.get(python);
   if (!p) {
+    const file = diskCacheFile(python);
+    const known = readDiskCache(file);
+    if (known) {
+      p = Promise.resolve(known);
+      cache.set(python, p);
+      return p;
+    }
     p = new Promise<Probe>((resolve) => {
       execFile(python, ['-m', 'transfer_studio_worker', 'env', '--json'], { env: pythonEnv(), timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { killed?: boolean }) | null;
@@ -49,7 +105,9 @@ export function probeInterpreter(python: string, timeoutMs = 60_000): Promise<Pr
           const why = (stderr || (e ? e.message : '')).trim().split('\n').slice(-2).join(' ');
           return resolve({ python, problem: e?.killed ? `${python} did not answer within ${timeoutMs / 1000} s` : `${python} could not run the worker: ${why || 'no report'}` });
         }
-        resolve({ python, environment, problem: environment.torch ? undefined : `no torch in ${python}${environment.problems.length ? ` (${environment.problems[0]})` : ''}` });
+        const probe = { python, environment, problem: environment.torch ? undefined : `no torch in ${python}${environment.problems.length ? ` (${environment.problems[0]})` : ''}` };
+        writeDiskCache(file, probe);
+        resolve(probe);
       });
     });
     cache.set(python, p);
@@ -63,14 +121,11 @@ export function candidateInterpreters(chosen?: string): string[] {
   return [...new Set(list)];
 }
 
-/** The first interpreter that imports torch; with none, every interpreter tried and why. */
+/** The first interpreter (in order) that imports torch; with none, every interpreter tried and why. Asked all at once: each answer takes a process start. */
 export async function findTorchInterpreter(chosen?: string): Promise<{ found?: Probe; tried: Probe[] }> {
-  const tried: Probe[] = [];
-  for (const python of candidateInterpreters(chosen)) {
-    const probe = await probeInterpreter(python);
-    if (probe.environment?.torch) return { found: probe, tried };
-    tried.push(probe);
-    if (chosen && python === chosen) break; // an explicit choice is not silently replaced by another interpreter
-  }
-  return { tried };
+  // an explicit choice is not silently replaced by another interpreter
+  const list = chosen ? [chosen] : candidateInterpreters();
+  const probes = await Promise.all(list.map((p) => probeInterpreter(p)));
+  const found = probes.find((p) => p.environment?.torch);
+  return { found, tried: probes.filter((p) => p !== found && (!found || list.indexOf(p.python) < list.indexOf(found.python))) };
 }

@@ -34,8 +34,8 @@ export interface LoopOptions {
   shouldStop(): boolean;
   progress: Progress;
   validate?(): Promise<EpochScores | undefined>;
-  /** Called at the end of every epoch (`best` when the monitored value improved). */
-  checkpoint?(epoch: number, best: boolean, monitorValue: number | null): Promise<void>;
+  /** Called at the end of every epoch (`best` when the monitored value improved; `final` for the phase's last epoch). */
+  checkpoint?(epoch: number, best: boolean, monitorValue: number | null, final: boolean): Promise<void>;
   /** Bytes one forward + backward pass may use; beyond it a batch runs as micro-batches. */
   stepMemoryBytes?: number;
 }
@@ -104,13 +104,14 @@ export async function trainLoop(trainee: Trainee, source: BatchSource, opts: Loo
         bestWeights = variables.map((v) => tf.keep(v.clone()));
       }
       opts.emit({ type: 'epochEnd', phase, epoch: epoch + 1, epochs: budget.epochs, logs, durationMs: performance.now() - t0, etaSec: opts.progress.etaSec(), tensors: tf.memory().numTensors });
-      await opts.checkpoint?.(epoch + 1, improved, monitored);
+      const stopNow = opts.shouldStop();
+      await opts.checkpoint?.(epoch + 1, improved, monitored, stopper.shouldStop || stopNow || epoch + 1 >= budget.epochs);
       if (stopper.shouldStop) {
         stoppedEarly = true;
         epoch++;
         break;
       }
-      if (opts.shouldStop()) { stopped = true; epoch++; break; }
+      if (stopNow) { stopped = true; epoch++; break; }
     }
     // keep the best epoch's weights, as Keras's restore_best_weights does
     const last = epoch - 1;

@@ -39,19 +39,44 @@ export interface RunShared {
   batchesPerEpoch: number;
 }
 
+/**
+ * Seconds between checkpoints written to disk. A cached epoch lasts milliseconds and a checkpoint
+ * (the whole model) tens of them: writing both every epoch made a converged head's run mostly
+ * disk writes. The phase's last epoch is always written; the best epoch is written when it is
+ * the best for good (after the loop has restored its weights), or on the same clock.
+ */
+function checkpointSeconds(): number {
+  const v = Number(process.env.TRANSFER_STUDIO_CHECKPOINT_SECONDS ?? 30);
+  return Number.isFinite(v) && v >= 0 ? v : 30;
+}
+
 export async function runPhase(p: PhaseRun, s: RunShared): Promise<LoopResult> {
   const { phase } = p.budget;
   const monitor = p.budget.monitor.metric;
+  const every = checkpointSeconds() * 1000;
+  let lastWrite = performance.now();
+  let lastBest = performance.now();
+  let pendingBest: { epoch: number; value: number | null } | undefined;
   const r = await trainLoop(p.trainee, p.source, {
     budget: p.budget, task: s.task, training: s.training, startEpoch: p.startEpoch, classWeights: s.classWeights,
     emit: s.emit, shouldStop: s.shouldStop, progress: s.progress, validate: p.validate, stepMemoryBytes: p.stepMemoryBytes,
     checkpoint: p.checkpoints
-      ? async (epoch, best, value) => {
-        await s.checkpointer.save('checkpoint', phase, epoch, { name: monitor, value });
-        if (best) await s.checkpointer.save('best', phase, epoch, { name: monitor, value });
+      ? async (epoch, best, value, final) => {
+        const now = performance.now();
+        if (final || now - lastWrite >= every) {
+          await s.checkpointer.save('checkpoint', phase, epoch, { name: monitor, value });
+          lastWrite = performance.now();
+        }
+        if (!best) return;
+        // with restoreBest the weights of a pending best come back at the end of the loop
+        if (p.budget.monitor.restoreBest && now - lastBest < every && !final) { pendingBest = { epoch, value }; return; }
+        await s.checkpointer.save('best', phase, epoch, { name: monitor, value });
+        pendingBest = undefined;
+        lastBest = performance.now();
       }
       : undefined,
   }).finally(() => { p.source.dispose?.(); p.validationSource?.dispose?.(); });
+  if (pendingBest && !r.stopped && r.keptEpoch === pendingBest.epoch) await s.checkpointer.save('best', phase, pendingBest.epoch, { name: monitor, value: pendingBest.value });
   s.progress.add(-(p.budget.epochs - (p.startEpoch ?? 0) - r.epochsRun) * s.batchesPerEpoch); // early stopping
   return r;
 }
