@@ -9,6 +9,7 @@
  *   pytorch     MobileNetV2 1.0 in TF.js vs PyTorch on the same CPU (vsPyTorch.ts)
  *   accuracy    P0: time to a target validation accuracy vs the standard PyTorch feature-extraction loop (timeToAccuracy.ts)
  *   probe       the probe of candidate cuts on MobileNetV2 at 224² with 240 images (probe.ts)
+ *   engine      the PyTorch engine vs a hand-written PyTorch loop and vs the TF.js engine, full fine-tune (pytorchEngine.ts)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,12 +19,13 @@ import { benchBackends } from './backends';
 import { quick, results, ROOT } from './common';
 import { benchExtension } from './extension';
 import { benchProbe } from './probe';
+import { benchPyTorchEngine } from './pytorchEngine';
 import { benchTimeToAccuracy } from './timeToAccuracy';
 import { benchPyTorch } from './vsPyTorch';
 import { benchWorker } from './workerPath';
 
 const SECTIONS: Record<string, () => Promise<void> | void> = {
-  extension: benchExtension, backends: benchBackends, worker: benchWorker, pytorch: benchPyTorch, accuracy: benchTimeToAccuracy, probe: benchProbe,
+  extension: benchExtension, backends: benchBackends, worker: benchWorker, pytorch: benchPyTorch, accuracy: benchTimeToAccuracy, probe: benchProbe, engine: benchPyTorchEngine,
 };
 
 async function main(): Promise<void> {

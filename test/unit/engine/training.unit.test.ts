@@ -194,7 +194,8 @@ describe('two-phase fine-tuning through a real run', () => {
     const ft = ofType(r.events, 'epochEnd').filter((e) => e.phase === 'fineTune');
     assert.deepEqual(ft.map((e) => e.logs.learning_rate), rates(r.events, 'fineTune'));
     assert.ok(ft.every((e) => Number.isFinite(e.logs.loss!) && Number.isFinite(e.logs.val_loss!)));
-    assert.deepEqual(ofType(r.events, 'checkpoint').filter((c) => !c.best).map((c) => `${c.phase} ${c.epoch}`), ['head 1', 'head 2', 'fineTune 1', 'fineTune 2']);
+    // checkpoints are written on a 30 s clock and at each phase's last epoch: these epochs last milliseconds
+    assert.deepEqual(ofType(r.events, 'checkpoint').filter((c) => !c.best).map((c) => `${c.phase} ${c.epoch}`), ['head 2', 'fineTune 2']);
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(r.output, 'metadata.json'), 'utf8')).transferStudio.extra.epochs, { head: 2, fineTune: 2 });
   });
 });
