@@ -25,8 +25,8 @@ export async function benchPyTorchEngine(): Promise<void> {
   const python = torchPython();
   if (!python) { log('PyTorch engine: no Python with torch (apt install python3-torch python3-torchvision): skipped'); return; }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pte-'));
-  const perClass = quick ? 8 : 16;
-  const size = quick ? 96 : 128;
+  const perClass = quick ? 8 : 12;
+  const size = quick ? 96 : 224; // the model's own input size
   const epochs = quick ? 2 : 3;
   await writeImages(path.join(work, 'data'), perClass, 400);
   const recipe = path.join(work, 'full.adapt.json');

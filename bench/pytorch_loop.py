@@ -17,6 +17,9 @@ import torch
 plan = json.load(open(sys.argv[1]))
 epochs = int(sys.argv[2])
 torch.manual_seed(plan['training']['seed'])
+# as the engine does on the CPU: every core of this process computes
+if os.environ.get('OMP_NUM_THREADS') is None:
+    torch.set_num_threads(max(torch.get_num_threads(), len(os.sched_getaffinity(0))))
 from transfer_studio_worker.data import decode_image, default_workers
 from transfer_studio_worker.tfjs import load_layers_model
 

@@ -73,6 +73,8 @@ def run_training(raw_plan: Any, emit: Emit, should_stop: Callable[[], bool], dis
     run.accel = accel = Accel(plan['engine'], device, run.log)
     if device.type == 'cuda':
         torch.backends.cudnn.benchmark = True  # fastest kernels; bitwise repeatability is a CPU promise
+    elif device.type == 'cpu':
+        _use_all_cores(dist, run.log)
     procs = f'; {dist.world} processes ({dist.backend})' if dist.enabled else ''
     run.log(f'{reason}{procs}; {accel.describe()}')
     if plan['engine']['nproc'] > 1 and not dist.enabled:
@@ -193,6 +195,19 @@ def _phase(run: Run, index: int, spec: Dict[str, Any], pixels: Pixels) -> Option
             run.log('the base is frozen: every batch runs it in inference mode, outside autograd, then trains the head')
         return Phase(index, spec, adapted.head, adapted.base, train, validate, True, augmenting)
     return Phase(index, spec, model, None, train, validate, False, augmenting)
+
+
+def _use_all_cores(dist: Dist, log: Callable[..., None]) -> None:
+    """On the CPU every core this process may use computes (torch counts physical cores, and some
+    builds start with one thread); under torchrun the cores are shared between the ranks."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    want = max(1, cores // max(1, dist.world))
+    if os.environ.get('OMP_NUM_THREADS') is None and torch.get_num_threads() < want:
+        torch.set_num_threads(want)
+        log(f'CPU: {want} threads', 'debug')
 
 
 def _standardize(run: Run, forward: Any, source: Any) -> None:
