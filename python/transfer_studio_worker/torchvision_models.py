@@ -213,11 +213,13 @@ def load_torchscript(path: str) -> nn.Module:
 
 
 def classifier_name(model: nn.Module) -> str:
-    """The module feeding the output: the last Linear (resnet 'fc', mobilenet 'classifier.1', …)."""
+    """The classifier a default cut replaces: the top-level module holding the last Linear (resnet
+    'fc', mobilenet / efficientnet / vgg 'classifier'), as src/core/torchvision.ts decides: the
+    whole block, so the old task's hidden layers stay out of the features."""
     linear = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)]
     if not linear:
         raise UserError(f'{type(model).__name__} has no Linear classifier to replace', hint='give "cut": the module whose output feeds the new head')
-    return linear[-1]
+    return linear[-1].split('.')[0]
 
 
 def _set_module(root: nn.Module, name: str, new: nn.Module) -> None:

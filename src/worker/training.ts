@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { toErrorInfo, UserError } from '../core/errors';
 import type { TrainOverrides, WorkerEvent } from '../core/protocol/worker';
+import type { EnginePreference } from '../core/recipe/defaults';
+import { parseModelRef } from '../core/recipe/modelRef';
 import { checkOutputFolder, type ResolvedRecipe } from '../core/recipe/resolve';
 import { claimRunFolder } from '../core/runFolder';
 import { chooseEngine } from '../engine/pytorch/choice';
@@ -24,7 +26,7 @@ export function defaultRunDir(recipe: ResolvedRecipe): string {
 
 function applyOverrides(recipe: ResolvedRecipe, o: TrainOverrides): ResolvedRecipe {
   const output = !recipe.raw.output && o.output ? path.resolve(o.output) : recipe.output;
-  checkOutputFolder(output, recipe.model, recipe.file);
+  checkOutputFolder(output, recipe.model, recipe.file, recipe.weights);
   return {
     ...recipe,
     output,
@@ -36,6 +38,16 @@ function applyOverrides(recipe: ResolvedRecipe, o: TrainOverrides): ResolvedReci
     },
     engine: { ...recipe.engine, name: o.engine ?? recipe.engine.name, devices: o.devices ?? recipe.engine.devices },
   };
+}
+
+/** A torchvision or TorchScript model trains on the PyTorch engine whatever `auto` would pick. */
+function engineFor(recipe: ResolvedRecipe): EnginePreference {
+  const ref = parseModelRef(recipe.model);
+  if (ref.kind === 'layers') return recipe.engine.name;
+  if (recipe.engine.name === 'tfjs') {
+    throw new UserError(`a ${ref.kind} model trains on the PyTorch engine, not TF.js`, { file: recipe.file, jsonPath: '/engine/name', hint: 'remove "engine": {"name": "tfjs"} (or --engine tfjs), or use a TF.js / Keras model' });
+  }
+  return 'pytorch';
 }
 
 export async function runTraining(recipeFile: string, overrides: TrainOverrides, ctx: RunContext): Promise<void> {
@@ -61,7 +73,7 @@ export async function runTraining(recipeFile: string, overrides: TrainOverrides,
   let engine: 'tfjs' | 'pytorch' = 'tfjs';
   try {
     if (!recipe.data) throw new UserError('the recipe has no "data": nothing to train on', { file: recipe.file, jsonPath: '/data', hint: 'add "data": { "train": "path/to/class-folders" }' });
-    const choice = await chooseEngine(recipe.engine.name, overrides.python);
+    const choice = await chooseEngine(engineFor(recipe), overrides.python);
     engine = choice.engine;
     log(`engine: ${choice.summary}`);
     const run = { ...ctx, emit };

@@ -12,3 +12,12 @@ export function defaultHead(featureShape: number[]): HeadLayerSpec[] {
 export function completeHead(specs: HeadLayerSpec[]): HeadLayerSpec[] {
   return specs.some((s) => s.type === 'Dense') ? specs : [...specs, { type: 'Dense' }];
 }
+
+/** The frozen BatchNormalization that standardises the head's input (training.standardize), in both engines. */
+export const STANDARDIZE_LAYER = 'feature_standardize';
+
+/** Where the standardiser sits in a head: after its leading pooling / Flatten layers, on the feature vector. */
+export function standardizeIndex(specs: HeadLayerSpec[]): number {
+  const i = specs.findIndex((s) => s.type !== 'GlobalAveragePooling2D' && s.type !== 'GlobalMaxPooling2D' && s.type !== 'Flatten');
+  return i < 0 ? specs.length : i;
+}

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { UserError } from '../errors';
 import type { EarlyStoppingSetting } from '../training/monitor';
+import { parseModelRef } from './modelRef';
 import { DEFAULTS, type BackendPreference, type CacheMode, type EnginePreference, type OptimizerName } from './defaults';
 import type { AugmentSpec, EngineSpec, FreezeRules, HeadLayerSpec, Preprocess, Recipe, ScheduleSpec, Task } from './schema';
 
@@ -58,8 +59,10 @@ export interface ResolvedRecipe {
   /** Folder relative paths are resolved against. */
   dir: string;
   name: string;
-  /** Absolute model path or https URL. */
+  /** Absolute model path or https URL; "torchvision:ARCH" or "torchscript:/abs/file" (modelRef.ts). */
   model: string;
+  /** Absolute path of a torchvision model's .pth weights. */
+  weights?: string;
   cut?: string;
   freeze: FreezeRules;
   head?: HeadLayerSpec[];
@@ -80,33 +83,47 @@ export function recipeNameFromFile(file: string): string {
   return path.basename(file).replace(/\.adapt\.json$/i, '').replace(/\.json$/i, '') || 'adapted';
 }
 
-/** The folder holding the source model's files (model.json's folder, or the .h5's folder). */
-export function modelFolder(model: string): string | undefined {
+/** The folder holding the source model's files (model.json's folder, the .h5's, the .pth's or the TorchScript file's). */
+export function modelFolder(model: string, weights?: string): string | undefined {
+  const ref = parseModelRef(model);
+  if (ref.kind === 'torchvision') return weights && path.dirname(weights);
+  if (ref.kind === 'torchscript') return path.dirname(ref.file);
   if (isUrl(model)) return undefined;
   return /\.(json|h5|hdf5|keras)$/i.test(model) ? path.dirname(model) : model;
+}
+
+/** A single-file source (Keras, .pth, TorchScript): the adapted model goes into a folder beside it, in the same folder. */
+function singleFileSource(model: string): boolean {
+  return parseModelRef(model).kind !== 'layers' || /\.(h5|hdf5|keras)$/i.test(model);
 }
 
 export function resolveRecipe(recipe: Recipe, file: string | undefined, baseDir = file ? path.dirname(file) : process.cwd()): ResolvedRecipe {
   const abs = (p: string): string => (isUrl(p) ? p : path.resolve(baseDir, p));
   const name = recipe.name ?? (file ? recipeNameFromFile(file) : 'adapted');
-  const model = abs(recipe.model);
+  const ref = parseModelRef(recipe.model);
+  const model = ref.kind === 'torchvision' ? recipe.model : ref.kind === 'torchscript' ? `torchscript:${abs(ref.file)}` : abs(recipe.model);
+  const weights = recipe.weights === undefined ? undefined : abs(recipe.weights);
+  if (weights !== undefined && ref.kind !== 'torchvision') {
+    throw new UserError('"weights" is for a torchvision model ("model": "torchvision:ARCH"): a TF.js, Keras or TorchScript model carries its own', { file, jsonPath: '/weights', hint: 'remove "weights", or name the architecture: "model": "torchvision:resnet18"' });
+  }
   const t = recipe.training ?? {};
   const d = recipe.data;
   const task = recipe.task ?? DEFAULTS.task;
-  const srcFolder = modelFolder(model);
+  const srcFolder = modelFolder(model, weights);
   // beside, never over: a sibling of the model's folder (or of the .h5 file), named after the recipe
   const defaultOutput = srcFolder
-    ? /\.(h5|hdf5|keras)$/i.test(model)
+    ? singleFileSource(model)
       ? path.join(srcFolder, `${name}-adapted`)
       : path.join(path.dirname(srcFolder), `${name}-adapted`)
     : path.join(baseDir, `${name}-adapted`);
   const output = recipe.output ? abs(recipe.output) : defaultOutput;
-  checkOutputFolder(output, model, file);
+  checkOutputFolder(output, model, file, weights);
   return {
     file,
     dir: baseDir,
     name,
     model,
+    ...(weights ? { weights } : {}),
     cut: recipe.cut,
     freeze: recipe.freeze ?? {},
     head: recipe.head,
@@ -162,11 +179,13 @@ export function resolveRecipe(recipe: Recipe, file: string | undefined, baseDir 
 }
 
 /** The adapted model goes beside the source, never over it. */
-export function checkOutputFolder(output: string, model: string, file?: string): void {
-  const src = modelFolder(model);
+export function checkOutputFolder(output: string, model: string, file?: string, weights?: string): void {
+  const src = modelFolder(model, weights);
   if (!src) return;
   const out = path.resolve(output);
-  if (out === path.resolve(src) || out === path.resolve(model)) {
+  const ref = parseModelRef(model);
+  const sourceFile = ref.kind === 'torchscript' ? ref.file : ref.kind === 'torchvision' ? weights! : model;
+  if (out === path.resolve(src) || out === path.resolve(sourceFile)) {
     throw new UserError(`the output folder ${out} is the source model's folder: saving there would overwrite or mix with the original`, {
       file,
       jsonPath: '/output',

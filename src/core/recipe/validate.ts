@@ -4,6 +4,7 @@ import type * as z from '../zod';
 import { isUserError, UserError } from '../errors';
 import { resolveMonitor } from '../training/monitor';
 import { DEFAULTS } from './defaults';
+import { parseModelRef } from './modelRef';
 import { RecipeSchema, type Recipe } from './schema';
 
 export interface RecipeProblem {
@@ -43,6 +44,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * metric without validation data).
  */
 export function semanticProblems(recipe: Recipe): RecipeProblem[] {
+  const ref = parseModelRef(recipe.model);
+  if (recipe.weights !== undefined && ref.kind !== 'torchvision') return [{ path: '/weights', message: '"weights" is for a torchvision model ("model": "torchvision:ARCH")' }];
+  if (ref.kind !== 'layers' && recipe.engine?.name === 'tfjs') return [{ path: '/engine/name', message: `a ${ref.kind} model trains on the PyTorch engine, not TF.js` }];
   const es = recipe.training?.earlyStopping;
   if (!recipe.data || !es) return [];
   const hasValidation = recipe.data.validation !== undefined || (recipe.data.validationSplit ?? DEFAULTS.validationSplit) > 0;

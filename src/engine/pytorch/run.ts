@@ -11,7 +11,7 @@ import { fromErrorInfo } from '../../core/errors';
 import { evaluationReport, headline, meanLoss, type Scored } from '../../core/metrics';
 import type { EngineChoice, EvaluationReport } from '../../core/protocol/reports';
 import type { TrainOverrides, WorkerEvent, WorkerEventOf } from '../../core/protocol/worker';
-import { modelFolder, type ResolvedRecipe } from '../../core/recipe/resolve';
+import type { ResolvedRecipe } from '../../core/recipe/resolve';
 import { metadataJson, publishFolder, writeFileAtomic } from '../tfjs/io/save';
 import type { RunContext, RunResult } from '../tfjs/train/run';
 import { buildPlan } from './plan';
@@ -82,10 +82,15 @@ export async function executePyTorch(recipe: ResolvedRecipe, overrides: TrainOve
 
   const staging = done.output;
   const evaluation = report ? { split: report.split, metric: headline(report).name, value: headline(report).value } : undefined;
-  fs.writeFileSync(path.join(staging, 'metadata.json'), metadataJson(built.metadata({ engine: 'pytorch', evaluation, exports: fs.readdirSync(staging).filter((f) => /\.(json|bin|pt|onnx)$/.test(f) && f !== 'metadata.json') })));
+  const metaFile = path.join(staging, 'metadata.json');
+  const meta = JSON.parse(metadataJson(built.metadata({ engine: 'pytorch', evaluation, exports: fs.readdirSync(staging).filter((f) => /\.(json|bin|pt|onnx)$/.test(f) && f !== 'metadata.json') }))) as { transferStudio: Record<string, unknown> };
+  // what the worker's predict rebuilds a torchvision model from (its own metadata.json), kept
+  const fromWorker = fs.existsSync(metaFile) ? (JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { transferStudio?: Record<string, unknown> }).transferStudio ?? {} : {};
+  for (const key of ['torchvision', 'image', 'engine'] as const) if (fromWorker[key] !== undefined) meta.transferStudio[key] = fromWorker[key];
+  fs.writeFileSync(metaFile, JSON.stringify(meta, null, 2) + '\n');
   if (report) writeFileAtomic(path.join(staging, 'evaluation.json'), JSON.stringify({ report, warnings: [] }, null, 2) + '\n');
-  const sourceFolder = modelFolder(built.loaded.source);
-  const out = publishFolder(staging, recipe.output, { protect: sourceFolder ? [sourceFolder] : [] });
-  log(`saved the adapted model to ${out} (TF.js layers model.json + weights.bin${fs.existsSync(path.join(out, 'model.pt')) ? ', model.pt' : ''}${fs.existsSync(path.join(out, 'model.onnx')) ? ', model.onnx' : ''})`);
+  const out = publishFolder(staging, recipe.output, { protect: [built.sourceFolder, built.source].filter((p): p is string => !!p && !p.startsWith('torchvision:')) });
+  const files = [fs.existsSync(path.join(out, 'model.json')) && 'TF.js layers model.json + weights.bin', fs.existsSync(path.join(out, 'model.pt')) && 'model.pt', fs.existsSync(path.join(out, 'model.onnx')) && 'model.onnx'].filter(Boolean);
+  log(`saved the adapted model to ${out} (${files.join(', ')})`);
   return { output: out, stopped: false, summary: { output: out, evaluation } };
 }

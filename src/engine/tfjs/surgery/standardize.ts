@@ -7,17 +7,10 @@
  * TF.js or Keras models.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { HeadLayerSpec } from '../../../core/recipe/schema';
+export { STANDARDIZE_LAYER, standardizeIndex } from '../../../core/recipe/head';
 
-export const STANDARDIZE_LAYER = 'feature_standardize';
 /** Keras's BatchNormalization default; keeps near-constant features from being blown up. */
 const EPSILON = 1e-3;
-
-/** Where the standardiser sits in a head: after its leading pooling / Flatten layers, on the feature vector. */
-export function standardizeIndex(specs: HeadLayerSpec[]): number {
-  const i = specs.findIndex((s) => s.type !== 'GlobalAveragePooling2D' && s.type !== 'GlobalMaxPooling2D' && s.type !== 'Flatten');
-  return i < 0 ? specs.length : i;
-}
 
 export function standardizerLayer(name: string): tf.layers.Layer {
   const layer = tf.layers.batchNormalization({ name, epsilon: EPSILON, momentum: 0.99 });
