@@ -20,7 +20,7 @@ const builds = [
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: engineExternals },
   { ...common, entryPoints: ['src/worker/extractThread.ts'], outfile: 'dist/extract-thread.js', platform: 'node', format: 'cjs', target: 'node20', external: engineExternals },
 ];
-for (const name of process.argv.includes('--no-webview') ? [] : ['designer', 'dashboard', 'inspector']) {
+for (const name of process.argv.includes('--no-webview') ? [] : ['designer', 'dashboard', 'inspector', 'compare']) {
   const entry = `webview/${name}/main.ts`;
   if (fs.existsSync(path.join(root, entry))) {
     builds.push({ ...common, entryPoints: [entry], outfile: `dist/webview/${name}.js`, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'css' } });

@@ -13,6 +13,7 @@ import { inspect, usage as inspectUsage } from './commands/inspect';
 import { probe, usage as probeUsage } from './commands/probe';
 import { train, usage as trainUsage } from './commands/train';
 import { evaluate, evaluateUsage, predict, predictUsage } from './commands/evaluate';
+import { compare, usage as compareUsage } from './commands/compare';
 
 export type { Cli } from './context';
 
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, { run: Command; usage: string; summary: string }>
   evaluate: { run: evaluate, usage: evaluateUsage, summary: 'accuracy, per-class scores and confusion matrix of a saved model' },
   env: { run: env, usage: envUsage, summary: 'the engine a run gets (PyTorch in which Python, on which GPU; or TF.js) and why' },
   predict: { run: predict, usage: predictUsage, summary: 'top-k predictions for image files' },
+  compare: { run: compare, usage: compareUsage, summary: 'two or more runs side by side: recipe differences, final metrics, the best model on the same data' },
 };
 
 export function registerCommand(name: string, run: Command, usage: string, summary: string): void {

@@ -9,6 +9,7 @@ import { registerEvaluationCommands } from './evaluation/commands';
 import { modelActions } from './model/actions';
 import { registerModelCommands } from './model/commands';
 import { registerRunCommands } from './runs/commands';
+import { registerCompareCommands } from './compare/commands';
 import { Dashboards } from './dashboard/panel';
 import { DesignerProvider } from './designer/editor';
 import { EngineService } from './engine';
@@ -71,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): TransferStudioApi {
 
   context.subscriptions.push(
     log, engine, session, modelTree, treeView, runs, runsTree, dashboards, designer,
-    vscode.window.registerTreeDataProvider('transferStudio.runs', runsTree),
+    vscode.window.createTreeView('transferStudio.runs', { treeDataProvider: runsTree, canSelectMany: true }),
     new RunStatusBar(runs),
     DesignerProvider.register(designer),
     vscode.window.registerCustomEditorProvider(INSPECTOR_VIEW_TYPE, inspector, { webviewOptions: { retainContextWhenHidden: false } }),
@@ -96,6 +97,7 @@ export function activate(context: vscode.ExtensionContext): TransferStudioApi {
   const deps: CommandDeps = { context, session, engine, runs, dashboards, log, treeView };
   const actions = modelActions(deps);
   context.subscriptions.push(...registerModelCommands(deps, actions), ...registerRunCommands(deps, actions), ...registerEvaluationCommands(deps));
+  context.subscriptions.push(...registerCompareCommands(deps));
   void runs.loadHistory();
   log.info(`Transfer Studio activated in ${Date.now() - t0} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: inspection only'})`);
   return { session, modelTree, treeView, runs, dashboards, designer, inspector, engine, errors: recentErrors, setTrainable: (layer, trainable) => vscode.commands.executeCommand('transferStudio.setTrainable', layer, trainable) as Promise<void> };
