@@ -4,6 +4,7 @@
  * schemas, so every receiver validates; the types come from them.
  */
 import { BACKENDS, ENGINE_NAMES, PREPROCESS_MODES, TASKS } from '../recipe/defaults';
+import { DOMAIN_METHODS } from '../domain/defaults';
 import * as z from '../zod';
 
 export const BackendPreferenceSchema = z.enum(BACKENDS);
@@ -70,6 +71,35 @@ export const EvaluationReportSchema = z.object({
   exactMatch: z.optional(z.number()),
 });
 export type EvaluationReport = z.infer<typeof EvaluationReportSchema>;
+
+const PointsSchema = z.array(z.tuple([z.number(), z.number()]));
+const GapSchema = z.object({ coral: z.number(), meanDistance: z.number() });
+
+/**
+ * Domain adaptation (the recipe's `domain`): the model before and after adapting to the target
+ * domain, scored on the source's held-back split and on the labelled target images when there
+ * are any, and the features of both domains projected to 2-D (one PCA basis for both states).
+ */
+export const DomainReportSchema = z.object({
+  method: z.enum(DOMAIN_METHODS),
+  /** The unlabelled target folder and how many of its images adapted the model. */
+  target: z.string(),
+  targetImages: z.number(),
+  targetLabelled: z.optional(z.string()),
+  source: z.object({ split: z.string(), before: EvaluationReportSchema, after: EvaluationReportSchema }),
+  targetScores: z.optional(z.object({ before: EvaluationReportSchema, after: EvaluationReportSchema })),
+  /** The features the head sees, source vs target: CORAL distance and mean distance, before and after. */
+  gap: z.object({ before: GapSchema, after: GapSchema }),
+  projection: z.object({
+    /** Share of the variance along each axis (of the four point sets together). */
+    explained: z.tuple([z.number(), z.number()]),
+    before: z.object({ source: PointsSchema, target: PointsSchema }),
+    after: z.object({ source: PointsSchema, target: PointsSchema }),
+  }),
+  /** What was done, in words (e.g. "BatchNorm statistics of 27 layers re-estimated on 36 target images"). */
+  notes: z.array(z.string()),
+});
+export type DomainReport = z.infer<typeof DomainReportSchema>;
 
 export const PhaseSchema = z.enum(['head', 'fineTune', 'baseline', 'extract']);
 export type Phase = z.infer<typeof PhaseSchema>;

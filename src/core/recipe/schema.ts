@@ -5,6 +5,7 @@
  * tree-shake, so the extension host carries the validator without the rest of zod.
  */
 import * as z from '../zod';
+import { DOMAIN_DEFAULTS, DOMAIN_METHODS } from '../domain/defaults';
 import { ACTIVATIONS, BACKENDS, BASELINES, CACHE_MODES, DEFAULTS, ENGINES, MONITOR_NAMES, OPTIMIZERS, PREPROCESS_MODES, TASKS } from './defaults';
 
 export const RECIPE_VERSION = 1;
@@ -148,6 +149,17 @@ export const TrainingSchema = z.strictObject({
   baselineEpochs: opt(int(1).check(z.lte(10000)), `Epoch cap of the from-scratch baseline (every layer trains, every epoch runs the whole network). Default: "epochs", else ${DEFAULTS.epochs}.`),
 });
 
+export const DomainSchema = d(
+  z.strictObject({
+    target: d(nonEmpty('expected a folder of target-domain images'), 'A folder of unlabelled images from the new (target) domain, searched recursively. Relative to the recipe. Used to adapt the model; never for evaluation.'),
+    targetLabelled: opt(nonEmpty(), 'A folder with one sub-folder per class (the training labels) of labelled target-domain images, used only to report target accuracy before and after adaptation.'),
+    method: d(z.enum(DOMAIN_METHODS), 'adabn: re-estimate every BatchNormalization layer\'s statistics of the base on the target images (no labels). coral: align the second-order statistics of the target features with the source\'s (a frozen linear layer in front of the trained head). dann: a domain classifier behind a gradient-reversal layer trains with the fine-tuning phase (needs "training.fineTune").'),
+    lambda: opt(positive(10), `dann: weight of the domain classifier's loss (the reversed gradient into the base). Default ${DOMAIN_DEFAULTS.lambda}.`),
+    maxImages: opt(int(1, 'expected at least 1 image'), `Use at most this many target images (a seeded sample). Default ${DOMAIN_DEFAULTS.maxImages}.`),
+  }),
+  'Domain adaptation: adapt the trained model to a new domain (other camera, lighting, style) from unlabelled target images. The report compares source and target accuracy before and after.',
+);
+
 export const RecipeSchema = z.strictObject({
   $schema: z.optional(z.string()),
   version: opt(z.literal(RECIPE_VERSION), 'Recipe format version.'),
@@ -161,6 +173,7 @@ export const RecipeSchema = z.strictObject({
   data: z.optional(DataSchema),
   training: z.optional(TrainingSchema),
   engine: z.optional(EngineSchema),
+  domain: z.optional(DomainSchema),
   output: opt(nonEmpty(), 'Output folder for the adapted model. Default: NAME-adapted beside the source model. Never the source model\'s own folder.'),
 });
 
@@ -172,8 +185,10 @@ export type TrainingSpec = z.infer<typeof TrainingSchema>;
 export type AugmentSpec = z.infer<typeof AugmentSchema>;
 export type ScheduleSpec = z.infer<typeof ScheduleSchema>;
 export type EngineSpec = z.infer<typeof EngineSchema>;
+export type DomainSpec = z.infer<typeof DomainSchema>;
 export type MetricName = z.infer<typeof MetricNameSchema>;
 export type { HeadLayerType, Preprocess, Task } from './defaults';
+export type { DomainMethod } from '../domain/defaults';
 export { HEAD_LAYER_TYPES } from './defaults';
 
 /** The JSON Schema that `jsonValidation` binds to `*.adapt.json`. */

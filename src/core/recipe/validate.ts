@@ -1,4 +1,5 @@
 /** Parse and validate recipe text; every problem names its JSON path and what was expected. */
+import * as path from 'node:path';
 import * as jsonc from 'jsonc-parser';
 import type * as z from '../zod';
 import { isUserError, UserError } from '../errors';
@@ -47,6 +48,8 @@ export function semanticProblems(recipe: Recipe): RecipeProblem[] {
   const ref = parseModelRef(recipe.model);
   if (recipe.weights !== undefined && ref.kind !== 'torchvision') return [{ path: '/weights', message: '"weights" is for a torchvision model ("model": "torchvision:ARCH")' }];
   if (ref.kind !== 'layers' && recipe.engine?.name === 'tfjs') return [{ path: '/engine/name', message: `a ${ref.kind} model trains on the PyTorch engine, not TF.js` }];
+  const domain = domainProblems(recipe, ref.kind);
+  if (domain.length) return domain;
   const es = recipe.training?.earlyStopping;
   if (!recipe.data || !es) return [];
   const hasValidation = recipe.data.validation !== undefined || (recipe.data.validationSplit ?? DEFAULTS.validationSplit) > 0;
@@ -57,6 +60,19 @@ export function semanticProblems(recipe: Recipe): RecipeProblem[] {
     if (!isUserError(e)) throw e;
     return [{ path: '/training/earlyStopping/monitor', message: `${e.message}${e.hint ? ` (${e.hint})` : ''}` }];
   }
+}
+
+const sameFolder = (a: string, b: string): boolean => path.normalize(a).replace(/[\\/]+$/, '') === path.normalize(b).replace(/[\\/]+$/, '');
+
+/** The `domain` object's rules: the TF.js engine only, DANN only with fine-tuning, adaptation and evaluation images apart. */
+function domainProblems(recipe: Recipe, modelKind: string): RecipeProblem[] {
+  const d = recipe.domain;
+  if (!d) return [];
+  if (modelKind !== 'layers' || recipe.engine?.name === 'pytorch') return [{ path: '/domain', message: 'domain adaptation runs on the TF.js engine: use a TF.js or Keras model and "engine": { "name": "tfjs" } (or leave the engine out)' }];
+  if (d.method === 'dann' && !recipe.training?.fineTune) return [{ path: '/domain/method', message: '"dann" trains the base against a domain classifier during fine-tuning: add "training.fineTune" (or use "adabn" / "coral", which need no training)' }];
+  if (d.lambda !== undefined && d.method !== 'dann') return [{ path: '/domain/lambda', message: '"lambda" weighs the domain classifier of "dann" only' }];
+  if (d.targetLabelled !== undefined && sameFolder(d.targetLabelled, d.target)) return [{ path: '/domain/targetLabelled', message: '"targetLabelled" is the same folder as "target": the images that adapt the model would also grade it; keep the labelled ones apart' }];
+  return [];
 }
 
 /** Validate already-parsed JSON. */
