@@ -7,6 +7,7 @@
  * Pure: no `node:` imports and no zod (the webview imports its types and formatters). Reading the
  * files is the CLI's and the extension's job; they hand over what they read as `RunFiles`.
  */
+import { UserError } from './errors';
 import { headline } from './metrics';
 import type { TimedEvent } from './protocol/dashboard';
 import type { EvaluationReport } from './protocol/reports';
@@ -162,6 +163,35 @@ export type DataEvaluation = { report: EvaluationReport } | { error: string } | 
 export interface CompareOptions {
   /** Each run's model evaluated on the same folder now (the CLI's --data, the panel's Evaluate on Data…), in run order. */
   data?: { dir: string; results: DataEvaluation[] };
+}
+
+/**
+ * A run's event log (events.jsonl: one `{t, ...event}` per line) → its events, each checked by
+ * `validate` (the worker protocol's schema: the CLI and the extension pass it in, so this file stays
+ * free of zod). Only a torn last line (no newline after it: the process died mid-write) is skipped;
+ * any other line that is not JSON or not an event, or a log without a single event, is a UserError
+ * naming the file and the line.
+ */
+export function parseEventLog(text: string, file: string, validate: (raw: unknown) => { event: TimedEvent } | { problem: string }): TimedEvent[] {
+  const lines = text.split('\n');
+  const torn = !text.endsWith('\n') ? lines.length - 1 : -1;
+  const events: TimedEvent[] = [];
+  const hint = 'the run\'s event log is damaged: train again, or leave this run out of the comparison';
+  for (const [i, line] of lines.entries()) {
+    if (!line.trim()) continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      if (i === torn) continue;
+      throw new UserError(`line ${i + 1} of the event log is not JSON: ${line.length > 60 ? `${line.slice(0, 60)}…` : line}`, { file, hint });
+    }
+    const checked = validate(raw);
+    if ('problem' in checked) throw new UserError(`line ${i + 1} of the event log is not a Transfer Studio event: ${checked.problem}`, { file, hint });
+    events.push(checked.event);
+  }
+  if (!events.length) throw new UserError('the event log has no events', { file, hint });
+  return events;
 }
 
 // ── small readers of unvalidated JSON ──────────────────────────────────────────────────────────────

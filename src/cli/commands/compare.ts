@@ -7,67 +7,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compareRuns, formatEngine, formatEpochsRun, formatKept, formatMetric, formatRecipeValue, RUN_FILES, type DataEvaluation, type RunComparison, type RunFiles } from '../../core/compare';
+import { compareRuns, formatEngine, formatEpochsRun, formatKept, formatMetric, formatRecipeValue, RUN_FILES, type DataEvaluation, type RunComparison } from '../../core/compare';
+import { readRunFiles } from '../../core/compareFiles';
 import { errorMessage, UserError } from '../../core/errors';
 import { formatDuration, table } from '../../core/format/table';
-import type { TimedEvent } from '../../core/protocol/dashboard';
 import { BackendPreferenceSchema } from '../../core/protocol/reports';
-import { WorkerEventSchema } from '../../core/protocol/worker';
 import { parse } from '../args';
 import type { Cli } from '../context';
 import { startWorker } from '../worker';
 
 export const usage = 'transfer-studio compare RUN_DIR RUN_DIR… [--data DIR] [--backend B] [--json]';
-
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A run folder's event log, validated line by line (a torn last line of a crashed run is skipped). */
-export function readEventLog(file: string): TimedEvent[] {
-  if (!fs.existsSync(file)) return [];
-  const events: TimedEvent[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const raw = JSON.parse(line) as { t?: unknown };
-      const parsed = WorkerEventSchema.safeParse(raw);
-      if (parsed.success) events.push({ ...parsed.data, t: typeof raw.t === 'number' ? raw.t : 0 } as TimedEvent);
-    } catch {
-      // not JSON: skipped
-    }
-  }
-  return events;
-}
-
-/** Everything core's comparison needs from one run folder. */
-export function readRunFiles(dir: string): RunFiles {
-  const runDir = path.resolve(dir);
-  const runJsonFile = path.join(runDir, RUN_FILES.run);
-  if (!fs.existsSync(runJsonFile)) {
-    throw new UserError(`not a run folder: ${RUN_FILES.run} is missing`, { file: runDir, hint: 'a run folder is <recipe folder>/.transfer-studio/runs/NAME-TIME, with run.json and events.jsonl' });
-  }
-  const runJson = readJson(runJsonFile);
-  if (typeof runJson !== 'object' || runJson === null) throw new UserError(`${RUN_FILES.run} is not valid JSON`, { file: runJsonFile });
-  const events = readEventLog(path.join(runDir, RUN_FILES.events));
-  const info = runJson as { output?: unknown; recipe?: unknown };
-  const done = events.filter((e) => e.type === 'done').at(-1);
-  const output = done?.type === 'done' ? done.output : typeof info.output === 'string' ? info.output : undefined;
-  const recipe = typeof info.recipe === 'string' && fs.existsSync(info.recipe) ? fs.readFileSync(info.recipe, 'utf8') : undefined;
-  return {
-    runDir,
-    runJson,
-    events,
-    outputMetadata: output ? readJson(path.join(output, RUN_FILES.metadata)) : undefined,
-    outputEvaluation: output ? readJson(path.join(output, RUN_FILES.evaluation)) : undefined,
-    checkpointMetadata: RUN_FILES.checkpoints.map((c) => readJson(path.join(runDir, c, RUN_FILES.metadata))).filter((m) => m !== undefined),
-    recipeText: recipe,
-  };
-}
 
 /** Each run's saved model evaluated on `data` by one worker, one after the other. */
 async function evaluateOn(cli: Cli, models: (string | null)[], data: string, backend: ReturnType<typeof backendOption>): Promise<DataEvaluation[]> {
@@ -106,7 +55,7 @@ export async function compare(argv: string[], cli: Cli): Promise<number> {
   const dirs = positionals.map((p) => path.resolve(p));
   const twice = dirs.find((d, i) => dirs.indexOf(d) !== i);
   if (twice) throw new UserError('the same run is named twice', { file: twice });
-  const files = dirs.map(readRunFiles);
+  const files = dirs.map((d) => readRunFiles(d));
   let comparison = compareRuns(files);
   if (values.data !== undefined) {
     const data = path.resolve(values.data);

@@ -38,3 +38,4 @@ export function parseCompareMessage(value: unknown): CompareMessage | undefined 
   const r = CompareMessageSchema.safeParse(value);
   return r.success ? r.data : undefined;
 }
+

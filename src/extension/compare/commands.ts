@@ -3,6 +3,7 @@
  * (a pick of the past runs) or code (run folders or ids). Opens one comparison panel per set of runs.
  */
 import * as vscode from 'vscode';
+import { UserError } from '../../core/errors';
 import { command, type CommandDeps } from '../commands/register';
 import type { Run } from '../runs/run';
 import type { RunItem } from '../runs/tree';
@@ -30,7 +31,7 @@ function runsOf(d: CommandDeps, args: unknown[]): Run[] {
 async function pickRuns(d: CommandDeps, preselected: Run[]): Promise<Run[] | undefined> {
   await d.runs.loadHistory();
   const all = d.runs.all();
-  if (all.length < 2) throw new Error(`Comparing needs two or more runs; this workspace has ${all.length === 1 ? 'one' : 'none'}.`);
+  if (all.length < 2) throw new UserError(`comparing needs two or more runs; this workspace has ${all.length === 1 ? 'one' : 'none'}`, { hint: 'train a recipe twice (with different settings) first' });
   const picked = await vscode.window.showQuickPick(all.map((r) => ({
     label: r.info.name,
     description: `${r.info.status} · ${new Date(r.info.startedAt).toLocaleString()}`,
@@ -49,7 +50,7 @@ export function registerCompareCommands(d: CommandDeps): vscode.Disposable[] {
       let runs = runsOf(d, args);
       if (runs.length < 2) runs = (await pickRuns(d, runs)) ?? [];
       if (runs.length === 0) return undefined;
-      if (runs.length < 2) throw new Error('Pick two or more runs to compare.');
+      if (runs.length < 2) throw new UserError('pick two or more runs to compare');
       const panel = panels.show(runs);
       const data = (args[0] as { data?: unknown } | undefined)?.data;
       if (typeof data === 'string') await panel.evaluateOn(data);

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { compareRuns, RUN_FILES, type DataEvaluation, type RunComparison } from '../../core/compare';
-import { errorMessage } from '../../core/errors';
+import { errorMessage, UserError } from '../../core/errors';
 import { COMPARE_PROTOCOL_VERSION, parseCompareMessage, type CompareHostMessage, type CompareMessage } from '../../core/protocol/compare';
 import type { EngineService } from '../engine';
 import type { Log } from '../log';
@@ -49,11 +49,12 @@ export class ComparePanel implements vscode.Disposable {
   readonly posted: CompareHostMessage[] = [];
   readonly received: CompareMessage[] = [];
 
-  constructor(readonly panel: vscode.WebviewPanel, readonly runs: Run[], private readonly deps: Deps & { onDispose(): void }) {
+  /** `comparison`: computed by the caller before the panel exists, so a damaged run folder fails the command, not a blank panel. */
+  constructor(readonly panel: vscode.WebviewPanel, readonly runs: Run[], comparison: RunComparison, private readonly deps: Deps & { onDispose(): void }) {
     panel.webview.options = webviewOptions(deps.extensionUri);
     panel.webview.html = webviewHtml(panel.webview, deps.extensionUri, APP, compareTitle(runs));
     panel.iconPath = { light: vscode.Uri.joinPath(deps.extensionUri, 'media', 'dashboard-light.svg'), dark: vscode.Uri.joinPath(deps.extensionUri, 'media', 'dashboard-dark.svg') };
-    this.comparison = this.compute();
+    this.comparison = comparison;
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
@@ -70,6 +71,11 @@ export class ComparePanel implements vscode.Disposable {
 
   private compute(): RunComparison {
     return compareRuns(this.runs.map(runFiles), this.data ? { data: this.data } : {});
+  }
+
+  /** The comparison of `runs` now (throws a UserError naming a damaged run file). */
+  static compare(runs: Run[]): RunComparison {
+    return compareRuns(runs.map(runFiles));
   }
 
   private post(message: CompareHostMessage): void {
@@ -96,8 +102,13 @@ export class ComparePanel implements vscode.Disposable {
     }, delayMs);
   }
 
+  /** Recompute and send; a run folder that became unreadable keeps the last comparison (and says so in the log). */
   refresh(): void {
-    this.comparison = this.compute();
+    try {
+      this.comparison = this.compute();
+    } catch (e) {
+      this.deps.log.warn(`compare: kept the last comparison: ${errorMessage(e)}`);
+    }
     this.sendState();
   }
 
@@ -162,7 +173,7 @@ export class ComparePanel implements vscode.Disposable {
 
   /** Every compared run's saved model evaluated on `dir` by the worker, one after the other; then the new state. */
   async evaluateOn(dir: string): Promise<RunComparison> {
-    if (!vscode.workspace.isTrusted) throw new Error('Evaluation needs a trusted workspace.');
+    if (!vscode.workspace.isTrusted) throw new UserError('evaluating the runs\' models needs a trusted workspace', { hint: 'Workspaces: Manage Workspace Trust' });
     const runs = this.comparison.runs;
     const results: DataEvaluation[] = [];
     try {
@@ -209,13 +220,14 @@ export class ComparePanels implements vscode.Disposable, vscode.WebviewPanelSeri
       existing.reveal();
       return existing;
     }
+    const comparison = ComparePanel.compare(runs);
     const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, compareTitle(runs), { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, webviewOptions(this.deps.extensionUri));
-    return this.attach(panel, runs);
+    return this.attach(panel, runs, comparison);
   }
 
-  private attach(panel: vscode.WebviewPanel, runs: Run[]): ComparePanel {
+  private attach(panel: vscode.WebviewPanel, runs: Run[], comparison: RunComparison): ComparePanel {
     const key = ComparePanel.key(runs);
-    const p = new ComparePanel(panel, runs, { ...this.deps, onDispose: () => { if (this.panels.get(key) === p) this.panels.delete(key); } });
+    const p = new ComparePanel(panel, runs, comparison, { ...this.deps, onDispose: () => { if (this.panels.get(key) === p) this.panels.delete(key); } });
     this.panels.set(key, p);
     return p;
   }
@@ -223,11 +235,18 @@ export class ComparePanels implements vscode.Disposable, vscode.WebviewPanelSeri
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PersistedState | undefined): Promise<void> {
     const dirs = Array.isArray(state?.runDirs) ? state.runDirs.filter((d): d is string => typeof d === 'string') : [];
     const runs = dirs.map((d) => this.deps.manager.open(d)).filter((r): r is Run => !!r);
-    if (runs.length < 2) {
-      panel.webview.html = '<!DOCTYPE html><html><body><p>The folders of the compared runs are gone.</p></body></html>';
+    let comparison: RunComparison | undefined;
+    let why = 'The folders of the compared runs are gone.';
+    try {
+      if (runs.length >= 2) comparison = ComparePanel.compare(runs);
+    } catch (e) {
+      why = `The runs cannot be compared any more: ${errorMessage(e)}`;
+    }
+    if (!comparison) {
+      panel.webview.html = `<!DOCTYPE html><html><body><p>${why.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p></body></html>`;
       return;
     }
-    this.attach(panel, runs);
+    this.attach(panel, runs, comparison);
   }
 
   dispose(): void {
