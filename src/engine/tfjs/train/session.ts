@@ -8,11 +8,13 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../../core/errors';
 import { headline, transferWarnings } from '../../../core/metrics';
-import type { EvaluationReport } from '../../../core/protocol/reports';
+import { resolveDomain } from '../../../core/domain/resolve';
+import type { DomainReport, EvaluationReport } from '../../../core/protocol/reports';
 import type { TrainOverrides, WorkerEvent } from '../../../core/protocol/worker';
 import { modelFolder, type ResolvedRecipe } from '../../../core/recipe/resolve';
 import { phaseBudgets, type PhaseBudget, type TrainingPhase } from '../../../core/training/budget';
 import { adaptModel } from '../adapt';
+import { adaptToDomain } from '../domain/run';
 import { selectBackend } from '../backend';
 import { batches, openDataset } from '../data';
 import type { Example } from '../data/types';
@@ -80,6 +82,8 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
   };
   const t = recipe.training;
   if (!recipe.data) throw new UserError('the recipe has no "data": nothing to train on', { file: recipe.file, jsonPath: '/data', hint: 'add "data": { "train": "path/to/class-folders" }' });
+  const domain = resolveDomain(recipe.raw.domain, recipe.dir, recipe.file);
+  if (domain?.method === 'dann') throw new UserError('"dann" is not available on the TF.js engine yet', { file: recipe.file, jsonPath: '/domain/method', hint: 'use "adabn" (a base with BatchNormalization) or "coral"; both adapt after training, without labels' });
   const backend = await selectBackend(t.backend, (line) => log(line));
   tf.randomUniform([1]).dispose(); // make sure the backend is live before timing anything
   const stepBudget = stepMemoryBudget(backend.name);
@@ -253,9 +257,26 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
   for (const w of warnings) log(w, 'warn');
   emit({ type: 'evaluation', report, baseline, warnings });
 
-  const out = await saveAdaptedModel(adapted.model, recipe.output, metadata({ evaluation: { split: evalSplit, ...headlineOf(report) }, epochs: Object.fromEntries(Object.entries(ran).map(([k, v]) => [k, v.epochs])), phases: ran }), { protect });
-  writeFileAtomic(path.join(out, 'evaluation.json'), JSON.stringify({ report, baseline, warnings }, null, 2) + '\n');
+  // Domain adaptation (the recipe's "domain"): the model saved is the one adapted to the target domain
+  let saved = adapted.model;
+  let domainReport: DomainReport | undefined;
+  if (domain) {
+    const r = await adaptToDomain({
+      domain, adapted, dataset, task: recipe.task, source: { split: evalSplit, examples: evalExamples }, batchSize: bs, seed: t.seed, file: recipe.file,
+      log: (m, level) => log(m, level), progress: (message) => emit({ type: 'log', level: 'info', message }),
+    });
+    saved = r.model;
+    domainReport = r.report;
+  }
+  const domainSummary = domainReport && {
+    method: domainReport.method,
+    source: { split: domainReport.source.split, before: headlineOf(domainReport.source.before), after: headlineOf(domainReport.source.after) },
+    target: domainReport.targetScores && { before: headlineOf(domainReport.targetScores.before), after: headlineOf(domainReport.targetScores.after) },
+  };
+
+  const out = await saveAdaptedModel(saved, recipe.output, metadata({ evaluation: { split: evalSplit, ...headlineOf(report) }, epochs: Object.fromEntries(Object.entries(ran).map(([k, v]) => [k, v.epochs])), phases: ran, ...(domainSummary ? { domain: domainSummary } : {}) }), { protect });
+  writeFileAtomic(path.join(out, 'evaluation.json'), JSON.stringify({ report, baseline, warnings, ...(domainReport ? { domain: domainReport } : {}) }, null, 2) + '\n');
   log(`saved the adapted model to ${out}`);
-  return { output: out, stopped: false, summary: { output: out, evaluation: headlineOf(report), baseline: baseline ? headlineOf(baseline) : undefined, phases: ran } };
+  return { output: out, stopped: false, summary: { output: out, evaluation: headlineOf(report), baseline: baseline ? headlineOf(baseline) : undefined, phases: ran, ...(domainSummary ? { domain: domainSummary } : {}) } };
 }
 

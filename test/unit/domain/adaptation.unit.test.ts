@@ -1,0 +1,106 @@
+/**
+ * Domain adaptation through real runs of the built worker: the functional MobileNet fixture on
+ * three Fashion-MNIST classes (the source), and copies of the same images that the test shifts
+ * (the target domain): lower contrast and brighter (x → 0.4·x + 120), or Gaussian noise (σ 60).
+ * The unlabelled target folder holds shifted training images, the labelled one shifted test images.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import type { DomainReport } from '../../../src/core/protocol/reports';
+import { rng } from '../../../src/core/random';
+import { readWeights } from '../../helpers/modelFiles';
+import { ofType, project, train } from '../../helpers/runs';
+
+type Shift = (v: number, random: () => number) => number;
+const contrast: Shift = (v) => 0.4 * v + 120;
+const noise: Shift = (v, r) => v + 60 * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+
+/** Shifted copies of DATA/<class>/<image>: flat (unlabelled) or in class folders (labelled). */
+async function shiftedCopy(src: string, dest: string, shift: Shift, flat: boolean, seed: number): Promise<number> {
+  const r = rng(seed);
+  let n = 0;
+  for (const c of fs.readdirSync(src).sort()) {
+    for (const f of fs.readdirSync(path.join(src, c)).sort()) {
+      const { data, info } = await sharp(path.join(src, c, f)).raw().toBuffer({ resolveWithObject: true });
+      const out = Buffer.from(data.map((v) => Math.max(0, Math.min(255, Math.round(shift(v, r))))));
+      const to = flat ? path.join(dest, `${c}-${f}`) : path.join(dest, c, f);
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      await sharp(out, { raw: { width: info.width, height: info.height, channels: info.channels } }).png().toFile(to);
+      n++;
+    }
+  }
+  return n;
+}
+
+async function adaptRun(p: ReturnType<typeof project>, name: string, domain: Record<string, unknown>): Promise<{ report: DomainReport; output: string; logs: string[] }> {
+  const base = JSON.parse(fs.readFileSync(p.recipe, 'utf8')) as { training: Record<string, unknown> };
+  const file = path.join(p.dir, `${name}.adapt.json`);
+  // the head's default epoch cap (early stopping ends it), as a user's recipe would
+  fs.writeFileSync(file, JSON.stringify({ ...base, training: { ...base.training, epochs: undefined }, output: `./out-${name}`, domain }, null, 2));
+  const { events } = await train(file, { runDir: path.join(p.dir, `run-${name}`) });
+  const err = ofType(events, 'error')[0];
+  assert.equal(err, undefined, err?.error.message);
+  const done = ofType(events, 'done')[0]!;
+  const saved = JSON.parse(fs.readFileSync(path.join(done.output, 'evaluation.json'), 'utf8')) as { domain: DomainReport };
+  return { report: saved.domain, output: done.output, logs: ofType(events, 'log').map((e) => e.message) };
+}
+
+describe('domain adaptation on a shift the test makes', function () {
+  this.timeout(600_000);
+  let p: ReturnType<typeof project>;
+  before(async () => {
+    p = project();
+    await shiftedCopy(path.join(p.dir, 'data', 'train'), path.join(p.dir, 'contrast', 'unlabelled'), contrast, true, 1);
+    await shiftedCopy(path.join(p.dir, 'data', 'test'), path.join(p.dir, 'contrast', 'labelled'), contrast, false, 2);
+    await shiftedCopy(path.join(p.dir, 'data', 'train'), path.join(p.dir, 'noise', 'unlabelled'), noise, true, 3);
+    await shiftedCopy(path.join(p.dir, 'data', 'test'), path.join(p.dir, 'noise', 'labelled'), noise, false, 4);
+  });
+
+  it('AdaBN raises target accuracy on low-contrast copies (BatchNorm statistics of the target images, no labels); the saved model is the adapted one', async () => {
+    const { report, output, logs } = await adaptRun(p, 'adabn', { target: './contrast/unlabelled', targetLabelled: './contrast/labelled', method: 'adabn' });
+    const t = report.targetScores!;
+    assert.equal(report.targetImages, 36);
+    assert.equal(t.before.examples, 18);
+    assert.ok(t.after.accuracy! >= t.before.accuracy! + 0.2, `target accuracy ${t.before.accuracy} → ${t.after.accuracy}`);
+    // the shift costs accuracy: the source model on the target scores below the source
+    assert.ok(t.before.accuracy! < report.source.before.accuracy!, `source ${report.source.before.accuracy}, target ${t.before.accuracy}`);
+    assert.match(report.notes[0]!, /27 BatchNormalization layers of the base re-estimated on 36 target images/);
+    assert.ok(logs.some((l) => /domain \(adabn\): accuracy: source test .* → .*; target .* → /.test(l)), logs.join('\n'));
+    // 2-D projection: one point per source / target image (up to 200), before and after
+    assert.equal(report.projection.before.target.length, 36);
+    assert.equal(report.projection.after.target.length, 36);
+    assert.ok(report.projection.explained[0] > 0 && report.projection.explained[0] + report.projection.explained[1] <= 1 + 1e-9);
+    // the saved model carries the target statistics: its first BatchNorm's moving mean is not the source model's; its other weights are
+    const [src, out] = [readWeights(path.join(p.model, 'model.json')), readWeights(path.join(output, 'model.json'))];
+    const key = (m: Map<string, Float32Array>, suffix: string): Float32Array => [...m].find(([k]) => k.endsWith(suffix))![1];
+    assert.notDeepEqual(Array.from(key(out, 'conv1_bn/moving_mean')), Array.from(key(src, 'conv1_bn/moving_mean')));
+    assert.deepEqual(Array.from(key(out, 'conv1/kernel')), Array.from(key(src, 'conv1/kernel')));
+    const meta = JSON.parse(fs.readFileSync(path.join(output, 'metadata.json'), 'utf8')) as { transferStudio: { extra?: { domain?: { target?: { after?: { value: number } } } } } };
+    assert.equal(meta.transferStudio.extra?.domain?.target?.after?.value, t.after.accuracy);
+  });
+
+  it('CORAL aligns the target features with the source\'s (a frozen Dense layer in the saved model) and does not lower target accuracy on noisy copies', async () => {
+    const { report, output } = await adaptRun(p, 'coral', { target: './noise/unlabelled', targetLabelled: './noise/labelled', method: 'coral' });
+    const t = report.targetScores!;
+    assert.ok(t.after.accuracy! >= t.before.accuracy!, `target accuracy ${t.before.accuracy} → ${t.after.accuracy}`);
+    assert.ok(report.gap.after.coral < report.gap.before.coral / 5, JSON.stringify(report.gap));
+    assert.ok(report.gap.after.meanDistance < report.gap.before.meanDistance / 5, JSON.stringify(report.gap));
+    const modelJson = JSON.parse(fs.readFileSync(path.join(output, 'model.json'), 'utf8')) as { modelTopology: unknown };
+    assert.match(JSON.stringify(modelJson.modelTopology), /"name":"domain_coral"/);
+  });
+
+  it('a missing target folder is a UserError naming the recipe and /domain/target, and nothing is saved', async () => {
+    const base = JSON.parse(fs.readFileSync(p.recipe, 'utf8')) as Record<string, unknown>;
+    const file = path.join(p.dir, 'missing.adapt.json');
+    fs.writeFileSync(file, JSON.stringify({ ...base, output: './out-missing', domain: { target: './nowhere', method: 'adabn' } }));
+    const { events } = await train(file, { runDir: path.join(p.dir, 'run-missing') });
+    const err = ofType(events, 'error')[0];
+    assert.ok(err, 'an error event');
+    assert.equal(err.error.user, true);
+    assert.match(err.error.message, /target-domain folder does not exist/);
+    assert.equal(err.error.jsonPath, '/domain/target');
+    assert.equal(fs.existsSync(path.join(p.dir, 'out-missing')), false);
+  });
+});
