@@ -369,7 +369,7 @@ function evaluationOf(files: RunFiles, ownsOutput: boolean): EvaluationReport | 
 }
 
 /** Which data a run's own evaluation saw: the evaluated split's files, as far as the recipe says. */
-function evaluatedData(run: ComparedRun, report: EvaluationReport): { identity: string; words: string } | { missing: string } {
+function evaluatedData(run: ComparedRun, report: EvaluationReport): { identity: string; words: string; detail?: string } | { missing: string } {
   const recipe = run.recipe;
   const data = field(recipe, 'data');
   if (!recipe || !isObject(data) || typeof data.train !== 'string') return { missing: `the recipe of ${run.label} is unknown` };
@@ -388,7 +388,7 @@ function evaluatedData(run: ComparedRun, report: EvaluationReport): { identity: 
       break;
     case 'validation':
       if (validation) return { identity: `validation ${validation} ${labels}`, words: `the validation split of ${validation}` };
-      return { identity: `validation of ${train} split ${split} seed ${seed} ${labels}`, words: `the validation split of ${train} (${Math.round(split * 100)} %, seed ${seed})` };
+      return { identity: `validation of ${train} split ${split} seed ${seed} ${labels}`, words: `the validation split of ${train}`, detail: `${Math.round(split * 100)}%, seed ${seed}` };
     case 'train':
       return { identity: `train ${train} ${labels}`, words: `the training images of ${train}` };
   }
@@ -466,17 +466,18 @@ function compareOwn(runs: ComparedRun[], reports: (EvaluationReport | null)[]): 
   const seen = rs.map((r, i) => evaluatedData(runs[i]!, r));
   const unknown = seen.find((s): s is { missing: string } => 'missing' in s);
   if (unknown) return notComparable(`they may not have been evaluated on the same data: ${unknown.missing}`);
-  const known = seen as { identity: string; words: string }[];
+  const known = seen as { identity: string; words: string; detail?: string }[];
   if (new Set(known.map((s) => s.identity)).size > 1) {
-    const sameFiles = new Set(known.map((s) => s.words)).size === 1;
-    return notComparable(sameFiles ? 'they were evaluated on the same files with different labels' : `they were not evaluated on the same data (${runs.map((r, i) => `${r.label}: ${known[i]!.words}`).join('; ')})`);
+    const sameFiles = new Set(known.map((s) => `${s.words} ${s.detail ?? ''}`)).size === 1;
+    const words = (s: (typeof known)[number]): string => `${s.words}${s.detail ? ` (${s.detail})` : ''}`;
+    return notComparable(sameFiles ? 'they were evaluated on the same files with different labels' : `they were not evaluated on the same data (${runs.map((r, i) => `${r.label}: ${words(known[i]!)}`).join('; ')})`);
   }
   if (new Set(rs.map((r) => r.examples)).size > 1) return notComparable(`their evaluations counted different numbers of examples (${runs.map((r, i) => `${r.label}: ${rs[i]!.examples}`).join(', ')}); files may have been added or removed in between`);
   const h = headline(rs[0]!);
   return {
     ...base,
     comparable: true, reason: null, hint: null,
-    on: `${known[0]!.words} (${rs[0]!.examples} examples)`,
+    on: `${known[0]!.words} (${known[0]!.detail ? `${known[0]!.detail}, ` : ''}${rs[0]!.examples} examples)`,
     metric: { name: `${rs[0]!.split} ${h.name}`, higherIsBetter: h.higherIsBetter },
     values: rs.map((r) => finite(headline(r).value)),
     losses: rs.map((r) => r.loss),

@@ -29,7 +29,12 @@ const colorOf = (i: number): string => COLORS[i % COLORS.length]!;
 const dashOf = (i: number): number[] | undefined => DASHES[Math.floor(i / COLORS.length) % DASHES.length];
 
 const icon = (name: string): HTMLElement => h('span', { class: `codicon codicon-${name}`, 'aria-hidden': 'true' });
-const swatch = (i: number): HTMLElement => h('span', { class: `swatch${dashOf(i) ? ' dashed' : ''}`, style: `--run-color: var(${colorOf(i)})`, 'aria-hidden': 'true' });
+/** The run's colour as a CSS variable, set through the CSSOM (the CSP refuses style attributes). */
+const tinted = (el: HTMLElement, i: number): HTMLElement => {
+  el.style.setProperty('--run-color', `var(${colorOf(i)})`);
+  return el;
+};
+const swatch = (i: number): HTMLElement => tinted(h('span', { class: `swatch${dashOf(i) ? ' dashed' : ''}`, 'aria-hidden': 'true' }), i);
 
 let comparison: RunComparison | undefined;
 let trusted = true;
@@ -60,9 +65,11 @@ app.append(
     runList),
   verdict,
   warnings,
+  // the two tables side by side on a wide panel, the curves below them
+  h('div', { class: 'tables' },
+    h('section', { id: 'finals-section', 'aria-labelledby': 'finals-title' }, h('h2', { id: 'finals-title' }, 'Final metrics'), h('div', { class: 'table-wrap' }, finals)),
+    h('section', { id: 'diff-section', 'aria-labelledby': 'diff-title' }, h('h2', { id: 'diff-title' }, 'Recipe differences', h('span', { class: 'muted h-sub' }, 'only the fields that differ; – not set (the default applies)')), diff)),
   h('section', { id: 'curves', 'aria-labelledby': 'curves-title' }, h('h2', { id: 'curves-title' }, 'Curves', h('span', { class: 'muted h-sub' }, 'one line per run; fine-tune epochs follow the head\'s')), h('div', { class: 'charts' }, boxes.valLoss.box, boxes.valMetric.box, boxes.trainLoss.box)),
-  h('section', { id: 'finals-section', 'aria-labelledby': 'finals-title' }, h('h2', { id: 'finals-title' }, 'Final metrics'), h('div', { class: 'table-wrap' }, finals)),
-  h('section', { id: 'diff-section', 'aria-labelledby': 'diff-title' }, h('h2', { id: 'diff-title' }, 'Recipe differences', h('span', { class: 'muted h-sub' }, 'only the fields that differ; – not set (the default applies)')), diff),
 );
 
 // ── the runs ────────────────────────────────────────────────────────────────────────────────────────
@@ -97,12 +104,12 @@ function renderVerdict(c: RunComparison): void {
   if (best) {
     const run = c.runs[best.index]!;
     const others = ev.values.map((v, i) => (i === best.index || v === null ? null : `${c.runs[i]!.key} ${formatMetric(best.metric, v)}`)).filter(Boolean);
-    verdict.replaceChildren(h('div', { class: 'banner best', id: 'best-run', style: `--run-color: var(${colorOf(best.index)})` },
+    verdict.replaceChildren(tinted(h('div', { class: 'banner best', id: 'best-run' },
       icon('star-full'),
       h('div', { class: 'banner-body' },
         h('div', { class: 'banner-title' }, 'Best: ', swatch(best.index), h('span', { class: 'run-key' }, run.key), ` ${run.label} — ${best.metric} `, h('span', { class: 'best-value' }, formatMetric(best.metric, best.value)), others.length ? h('span', { class: 'muted' }, ` vs ${others.join(', ')}`) : null),
         h('div', { class: 'muted' }, `${ev.basis === 'data' ? 'Every model evaluated on' : 'Their own evaluations, all on'} ${ev.on}${best.tiedWith.length ? `; tied with ${best.tiedWith.map((i) => c.runs[i]!.key).join(', ')} (the lower loss decides)` : ''}.`),
-        notes.length ? h('ul', { class: 'notes' }, ...notes) : null)));
+        notes.length ? h('ul', { class: 'notes' }, ...notes) : null)), best.index));
     return;
   }
   verdict.replaceChildren(h('div', { class: 'banner warning', id: 'not-comparable' },

@@ -308,6 +308,34 @@ describe('compare runs', function () {
     });
   });
 
+  describe('runs without a test folder', () => {
+    it('are ranked on their evaluations of the same validation split (same training folder, split and seed); another seed is other data', () => {
+      const q = project({ data: { test: undefined }, training: { epochs: 3 } });
+      const text = readJson(q.recipe);
+      const other = path.join(q.dir, 'emo-slow.adapt.json');
+      fs.writeFileSync(other, JSON.stringify({ ...text, training: { ...text.training, learningRate: 0.001 } }, null, 2));
+      const runs = [train(q.recipe), train(other)];
+      const files = runs.map((r) => readRunFiles(r.runDir));
+      const cmp = compareRuns(files);
+      const reports = runs.map((r) => EvaluationReportSchema.parse(readJson(path.join(r.output, 'evaluation.json')).report));
+      assert.deepEqual(reports.map((r) => [r.split, r.examples]), [['validation', 9], ['validation', 9]]);
+      assert.equal(cmp.evaluation.comparable, true, cmp.evaluation.reason ?? '');
+      assert.equal(cmp.evaluation.on, `the validation split of ${path.join(q.dir, 'data', 'train')} (25%, seed 7, 9 examples)`);
+      assert.deepEqual(cmp.evaluation.metric, { name: 'validation accuracy', higherIsBetter: true });
+      assert.deepEqual(cmp.evaluation.values, reports.map((r) => r.accuracy));
+      const acc = reports.map((r) => r.accuracy!);
+      const winner = acc[0] !== acc[1] ? (acc[0]! > acc[1]! ? 0 : 1) : ((reports[0]!.loss ?? Infinity) <= (reports[1]!.loss ?? Infinity) ? 0 : 1);
+      assert.equal(cmp.best?.index, winner);
+      assert.deepEqual(cmp.recipeDiff.map((d) => d.path), ['/training/learningRate']);
+      // the same files, but a different seed draws a different validation split
+      const meta = structuredClone(files[1]!.outputMetadata) as { transferStudio: { recipe: { training: { seed: number } } } };
+      meta.transferStudio.recipe.training.seed = 8;
+      const reseeded = compareRuns([files[0]!, { ...files[1]!, outputMetadata: meta }]);
+      assert.equal(reseeded.best, null);
+      assert.match(reseeded.evaluation.reason!, /not evaluated on the same data \(emo: the validation split of .*data\/train \(25%, seed 7\); emo-slow: the validation split of .*data\/train \(25%, seed 8\)\)/);
+    });
+  });
+
   // last: it overwrites A's output folder
   describe('a recipe trained twice', () => {
     it('the same recipe trained again: the first run\'s output folder now holds the later model, so its recipe comes from its own checkpoint', () => {
