@@ -9,6 +9,7 @@ import { baseLeaves, baseTree, frozenLayerNames } from './freeze';
 import { headInfo } from './headParams';
 import { walkLayers, type LayerSummary, type ModelSummary } from './modelSummary';
 import { completeHead, defaultHead } from './recipe/head';
+import { torchToChannelsLast, torchvisionCutChoice, torchvisionHead } from './torchvision';
 import type { HeadLayerSpec, Recipe } from './recipe/schema';
 
 export interface Computed {
@@ -28,7 +29,8 @@ export interface Computed {
 
 export function compute(summary: ModelSummary, recipe: Recipe | undefined, file: string | undefined, outputs?: number): Computed {
   const requested = recipe?.cut;
-  const choice = chooseDefaultCut(summary.layers);
+  const torch = summary.format === 'torchvision';
+  const choice = torch ? torchvisionCutChoice(summary.layers) : chooseDefaultCut(summary.layers);
   const cut = requested ?? choice?.cut ?? summary.layers.at(-1)!.name;
   const leaves = baseLeaves(summary.layers, cut);
   const sourceNames = new Set<string>();
@@ -47,9 +49,9 @@ export function compute(summary: ModelSummary, recipe: Recipe | undefined, file:
   } catch (e) {
     error = errorMessage(e);
   }
-  const cutLayer = findShape(summary.layers, cut);
+  const cutLayer = findShape(summary.layers, cut, torch);
   const featureShape = cutLayer ?? [];
-  const head = completeHead(recipe?.head ?? defaultHead(featureShape));
+  const head = torch ? torchvisionHead(recipe?.head, false).head : completeHead(recipe?.head ?? defaultHead(featureShape));
   const info = headInfo(head, featureShape, outputs ?? summary.metadata.labels?.length);
   const headParams = info.reduce((a, h) => a + h.trainable + h.nonTrainable, 0);
   let trainable = info.reduce((a, h) => a + h.trainable, 0);
@@ -62,10 +64,12 @@ export function compute(summary: ModelSummary, recipe: Recipe | undefined, file:
   return { cut, cutIsDefault: !requested, cutReason: choice && choice.cut === cut ? choice.reason : undefined, base, baseLeafNames, frozen, featureShape, head, params: { trainable, frozen: frozenParams, total: trainable + frozenParams, head: headParams }, error };
 }
 
-function findShape(layers: LayerSummary[], name: string): number[] | undefined {
+function findShape(layers: LayerSummary[], name: string, torch: boolean): number[] | undefined {
   let shape: number[] | undefined;
   walkLayers(layers, (l) => {
-    if (l.name === name && !Array.isArray(l.outputShape[0])) shape = (l.outputShape as (number | null)[]).slice(1).map((d) => d ?? -1);
+    if (l.name !== name || Array.isArray(l.outputShape[0])) return;
+    const s = l.outputShape as (number | null)[];
+    shape = (torch ? torchToChannelsLast(s) : s).slice(1).map((d) => d ?? -1);
   });
   return shape;
 }

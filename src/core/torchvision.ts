@@ -4,6 +4,7 @@
  * freeze and which a fine-tune opens. The PyTorch worker (python/…/torchvision_models.py) cuts
  * the model the same way; this file decides, the worker applies.
  */
+import type { CutChoice } from './classifier';
 import { UserError } from './errors';
 import { baseLeaves, frozenLayerNames } from './freeze';
 import { leafLayers, type LayerSummary, type ModelSummary } from './modelSummary';
@@ -60,4 +61,29 @@ export function torchvisionFrozen(summary: ModelSummary, base: LayerSummary[], r
 /** The top `n` base layers with weights a fine-tune unfreezes (BatchNorm stays frozen, as on TF.js). */
 export function torchvisionTopLayers(base: LayerSummary[], n: number): string[] {
   return base.filter((l) => l.trainableParams + l.nonTrainableParams > 0 && !/^BatchNorm/.test(l.className)).slice(-n).map((l) => l.name);
+}
+
+/**
+ * The default cut of a torchvision model as the tree and the designer show it: the top-level
+ * module just below the classifier (resnet "avgpool", mobilenet "features"); the recipe leaves
+ * "cut" out and the worker replaces the classifier, which comes to the same base.
+ */
+export function torchvisionCutChoice(layers: LayerSummary[]): CutChoice | undefined {
+  const classifier = torchvisionClassifier(layers);
+  const at = layers.findIndex((l) => l.name === classifier);
+  if (!classifier || at <= 0) return undefined;
+  const below = layers[at - 1]!;
+  const above = leafLayers(layers.slice(at)).map((l) => l.name).reverse();
+  const shape = torchToChannelsLast(below.outputShape as (number | null)[]);
+  return {
+    cut: below.name,
+    reason: `cut at \`${below.name}\`: the output of the convolutional base; "${classifier}" (${above.length} layer${above.length === 1 ? '' : 's'}) was the old classifier and is replaced by the new head`,
+    above,
+    featureShape: shape,
+  };
+}
+
+/** [N, C, H, W] (torch) → [N, H, W, C], as the head's shapes are written everywhere else. */
+export function torchToChannelsLast(shape: (number | null)[]): (number | null)[] {
+  return shape.length === 4 ? [shape[0]!, shape[2]!, shape[3]!, shape[1]!] : shape;
 }

@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../core/errors';
 import type { WorkerEvent, WorkerReply, WorkerRequest, WorkerRequestKind } from '../core/protocol/worker';
+import { isPyTorchModel } from '../core/recipe/modelRef';
 import { chooseEngine } from '../engine/pytorch/choice';
+import { evaluateTorchFolder, inspectTorchModel, predictTorchFolder, torchModelFolder } from '../engine/pytorch/models';
 import { selectBackend } from '../engine/tfjs/backend';
 import { openDataset } from '../engine/tfjs/data';
 import { summarizeModel } from '../engine/tfjs/inspect';
@@ -20,6 +22,7 @@ type Handlers = { [K in WorkerRequestKind]: (cmd: Extract<WorkerRequest, { type:
 
 const handlers: Handlers = {
   inspect: async (cmd, log) => {
+    if (isPyTorchModel(cmd.model)) return inspectTorchModel(cmd.model, { weights: cmd.weights, inputSize: cmd.inputSize, python: cmd.python }, log);
     await selectBackend('auto', log);
     return summarizeModel(await loadModel(cmd.model, { allowLoopbackHttp: cmd.allowLoopbackHttp }));
   },
@@ -42,10 +45,14 @@ const handlers: Handlers = {
     return probeCuts(recipe, { maxImages: cmd.maxImages, onProgress: (done, total) => send({ type: 'progress', phase: 'extract', done, total, message: `probe: features of ${done}/${total} images` }) });
   },
   evaluate: async (cmd, log) => {
+    const torch = torchModelFolder(cmd.model);
+    if (torch) return evaluateTorchFolder(torch, cmd.data, cmd.python, log);
     await selectBackend(cmd.backend ?? 'auto', log);
     return evaluateSavedModel(cmd.model, cmd.data);
   },
   predict: async (cmd, log) => {
+    const torch = torchModelFolder(cmd.model);
+    if (torch) return predictTorchFolder(torch, cmd.files, cmd.topK ?? 3, cmd.python, log);
     await selectBackend(cmd.backend ?? 'auto', log);
     return predictFiles(cmd.model, cmd.files, cmd.topK ?? 3);
   },

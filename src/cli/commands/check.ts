@@ -1,4 +1,9 @@
+import { datasetOutputs } from '../../core/data/labels';
 import { layerTable } from '../../core/format/layers';
+import { isPyTorchModel } from '../../core/recipe/modelRef';
+import { checkOutputFolder, type ResolvedRecipe } from '../../core/recipe/resolve';
+import { torchvisionBase, torchvisionClassifier, torchvisionCutChoice, torchvisionFrozen, torchvisionHead } from '../../core/torchvision';
+import { inspectTorchModel } from '../../engine/pytorch/models';
 import { formatCount } from '../../core/modelSummary';
 import { UserError } from '../../core/errors';
 import { phaseBudgets } from '../../core/training/budget';
@@ -7,12 +12,13 @@ import { adaptedSummary, imageSpecFor, planAdaptation, readRecipe } from '../../
 import { parse } from '../args';
 import type { Cli } from '../context';
 
-export const usage = 'transfer-studio check RECIPE [--json]';
+export const usage = 'transfer-studio check RECIPE [--python PATH] [--json]';
 
 export async function check(argv: string[], cli: Cli): Promise<number> {
-  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, usage);
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' }, python: { type: 'string' } }, usage);
   if (positionals.length !== 1) throw new UserError(`expected one RECIPE\nusage: ${usage}`);
   const recipe = readRecipe(positionals[0]!);
+  if (isPyTorchModel(recipe.model)) return checkTorchvision(recipe, cli, values.python, !!values.json);
   await cli.backend('auto');
   const plan = await planAdaptation(recipe);
   const summary = adaptedSummary(plan);
@@ -41,6 +47,37 @@ export async function check(argv: string[], cli: Cli): Promise<number> {
     '',
     layerTable(summary, { frozen: plan.adapted.frozen, cut: plan.adapted.cut, head: headNames }),
     `New head params: ${formatCount(plan.adapted.head.countParams())}`,
+  ].join('\n'));
+  return 0;
+}
+
+/** A torchvision / TorchScript recipe: its tree from the PyTorch worker, the plan decided in core as the engine does (core/torchvision.ts). */
+async function checkTorchvision(recipe: ResolvedRecipe, cli: Cli, python: string | undefined, json: boolean): Promise<number> {
+  const size = recipe.data?.imageSize ?? [224, 224];
+  const summary = await inspectTorchModel(recipe.model, { weights: recipe.weights, inputSize: size, python }, (m) => { if (cli.verbose) cli.err(m); });
+  const base = torchvisionBase(summary, recipe.cut, recipe.file);
+  const frozen = torchvisionFrozen(summary, base, recipe.freeze, recipe.cut, recipe.file);
+  const { head } = torchvisionHead(recipe.head, recipe.training.standardize);
+  const outputs = recipe.data ? datasetOutputs(recipe.data.train, recipe.task, recipe.data.labels) : [];
+  checkOutputFolder(recipe.output, recipe.model, recipe.file, recipe.weights);
+  const cut = recipe.cut ?? `${torchvisionClassifier(summary.layers)} replaced`;
+  const reason = recipe.cut ? undefined : torchvisionCutChoice(summary.layers)?.reason;
+  if (json) {
+    cli.out(JSON.stringify({ ok: true, engine: 'pytorch', cut, cutReason: reason, frozen, outputs, output: recipe.output, head, summary }, null, 2));
+    return 0;
+  }
+  cli.out([
+    `${recipe.file}: ok (trains on the PyTorch engine)`,
+    `  source: ${recipe.weights ?? recipe.model}${recipe.weights ? ` (${recipe.model})` : ''}`,
+    `  cut: ${cut}`,
+    ...(reason ? [`    ${reason}`] : []),
+    `  frozen: ${frozen.length} of ${base.length} base layers${frozen.length === base.length ? ' (whole base: features are computed once and cached)' : ''}`,
+    `  head: ${head.map((h) => h.type).join(' → ')}`,
+    `  outputs (${outputs.length}): ${outputs.join(', ')}`,
+    `  input: ${size[0]}×${size[1]}×3, preprocess ${recipe.data?.preprocess ?? 'imagenet'}`,
+    `  output folder: ${recipe.output} (model.pt + model.onnx)`,
+    '',
+    layerTable(summary, { frozen: new Set(frozen) }),
   ].join('\n'));
   return 0;
 }

@@ -7,8 +7,8 @@ import type { Cli } from '../context';
 import { evaluationText } from '../report';
 import { startWorker } from '../worker';
 
-export const evaluateUsage = 'transfer-studio evaluate MODEL --data DIR [--backend B] [--json]';
-export const predictUsage = 'transfer-studio predict MODEL FILE… [--top K] [--backend B] [--json]';
+export const evaluateUsage = 'transfer-studio evaluate MODEL --data DIR [--backend B] [--python PATH] [--json]';
+export const predictUsage = 'transfer-studio predict MODEL FILE… [--top K] [--backend B] [--python PATH] [--json]';
 
 function backendOption(value: string | undefined): BackendPreference | undefined {
   if (value === undefined) return undefined;
@@ -30,25 +30,25 @@ async function withWorker<T>(cli: Cli, fn: (w: ReturnType<typeof startWorker>) =
 }
 
 export async function evaluate(argv: string[], cli: Cli): Promise<number> {
-  const { values, positionals } = parse(argv, { data: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' } }, evaluateUsage);
+  const { values, positionals } = parse(argv, { data: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' }, python: { type: 'string' } }, evaluateUsage);
   if (positionals.length !== 1 || !values.data) throw new UserError(`expected MODEL and --data DIR\nusage: ${evaluateUsage}`);
   const backend = backendOption(values.backend);
   const data = path.resolve(values.data);
   // checked here: the data layer's own message speaks of a recipe, and evaluate has none
   if (!fs.existsSync(data)) throw new UserError('data not found', { file: data, hint: 'expected a folder with one sub-folder per class, or a CSV file' });
-  const report = await withWorker(cli, (w) => w.request({ type: 'evaluate', model: path.resolve(positionals[0]!), data, backend }));
+  const report = await withWorker(cli, (w) => w.request({ type: 'evaluate', model: path.resolve(positionals[0]!), data, backend, python: values.python }));
   cli.out(values.json ? JSON.stringify(report, null, 2) : evaluationText(report));
   return 0;
 }
 
 export async function predict(argv: string[], cli: Cli): Promise<number> {
-  const { values, positionals } = parse(argv, { top: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' } }, predictUsage);
+  const { values, positionals } = parse(argv, { top: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' }, python: { type: 'string' } }, predictUsage);
   if (positionals.length < 2) throw new UserError(`expected MODEL and at least one FILE\nusage: ${predictUsage}`);
   const topK = values.top ? Number(values.top) : 3;
   if (!Number.isInteger(topK) || topK < 1) throw new UserError(`--top expects a whole number ≥ 1, got "${values.top}"`);
   const backend = backendOption(values.backend);
   const [model, ...files] = positionals;
-  const preds = await withWorker(cli, (w) => w.request({ type: 'predict', model: path.resolve(model!), files: files.map((f) => path.resolve(f)), topK, backend }));
+  const preds = await withWorker(cli, (w) => w.request({ type: 'predict', model: path.resolve(model!), files: files.map((f) => path.resolve(f)), topK, backend, python: values.python }));
   if (values.json) cli.out(JSON.stringify(preds, null, 2));
   else for (const p of preds) cli.out(`${p.file}\n${p.top.length ? p.top.map((t, i) => `  ${i + 1}. ${t.label.padEnd(24)} ${(t.score * 100).toFixed(1)}%`).join('\n') : `  ${p.values?.map((v) => v.toFixed(4)).join(', ')}`}`);
   return 0;

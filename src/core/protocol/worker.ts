@@ -97,13 +97,15 @@ const backend = z.optional(z.enum(BACKENDS));
 /** Parent → worker. Requests (with an `id`) get one `result` (or `error`) with the same id. */
 export const WorkerCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('train'), recipe: path, overrides: z.optional(TrainOverridesSchema) }),
-  z.object({ type: z.literal('inspect'), id, model: path, allowLoopbackHttp: z.optional(z.boolean()) }),
+  /** model: a file, an https URL, `torchvision:ARCH` (with `weights`, a .pth) or `torchscript:FILE`; `python` for the last two. */
+  z.object({ type: z.literal('inspect'), id, model: path, allowLoopbackHttp: z.optional(z.boolean()), weights: z.optional(path), inputSize: z.optional(z.tuple([z.int().check(z.gte(8)), z.int().check(z.gte(8))])), python: z.optional(z.string()) }),
   z.object({ type: z.literal('datasetReport'), id, recipe: path, text: z.optional(z.string()) }),
   /** Which engine a run would get, and everything found on the way (the Environment check, the status bar). */
   z.object({ type: z.literal('environment'), id, engine: z.optional(z.enum(ENGINES)), python: z.optional(z.string()) }),
   z.object({ type: z.literal('probe'), id, recipe: path, text: z.optional(z.string()), maxImages: z.optional(z.int().check(z.gte(8))) }),
-  z.object({ type: z.literal('evaluate'), id, model: path, data: path, backend }),
-  z.object({ type: z.literal('predict'), id, model: path, files: z.array(path), topK: z.optional(z.int().check(z.gte(1))), backend }),
+  /** `python`: the interpreter for a folder the PyTorch engine saved from a torchvision model. */
+  z.object({ type: z.literal('evaluate'), id, model: path, data: path, backend, python: z.optional(z.string()) }),
+  z.object({ type: z.literal('predict'), id, model: path, files: z.array(path), topK: z.optional(z.int().check(z.gte(1))), backend, python: z.optional(z.string()) }),
   z.object({ type: z.literal('download'), id, url: z.string(), dest: path, allowLoopbackHttp: z.optional(z.boolean()) }),
   z.object({ type: z.literal('thumbnails'), id, files: z.array(path).check(z.maxLength(256)), size: z.optional(z.int().check(z.gte(16), z.lte(512))) }),
   z.object({ type: z.literal('stop') }),

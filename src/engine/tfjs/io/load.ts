@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../../core/errors';
+import { isPyTorchModel } from '../../../core/recipe/modelRef';
 import type { ModelFormat, ModelMetadata } from '../../../core/modelSummary';
 import { loadKerasModel } from '../keras';
 import { readModelMetadata } from './metadata';
@@ -60,6 +61,11 @@ function savedModelError(dir: string): UserError {
 }
 
 export async function loadModel(source: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+  if (isPyTorchModel(source)) {
+    throw new UserError(`${source} is a PyTorch model: only the PyTorch engine opens torchvision and TorchScript models`, {
+      hint: 'train it with the PyTorch engine ("engine": "pytorch" in the recipe, --engine pytorch, or the transferStudio.engine setting); probing cuts is TF.js-only for now',
+    });
+  }
   if (isUrl(source)) return loadFromUrl(source, opts);
   const file = resolveModelPath(source);
   const head = readHead(file, 8);
