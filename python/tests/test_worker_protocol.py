@@ -31,15 +31,21 @@ class Worker:
         self.p.stdin.write(b''.join((c if isinstance(c, bytes) else json.dumps(c).encode()) + b'\n' for c in cmds))
         self.p.stdin.flush()
 
-    def until(self, pred):
-        for raw in self.p.stdout:
-            e = json.loads(raw)
-            problems = event_problems(e)
-            assert not problems, f'invalid event {e}: {problems}'
-            self.events.append(e)
-            if pred(e):
-                return e
-        raise AssertionError(f'worker ended before the expected event; stderr: {self.stderr.decode()[-2000:]}')
+    def until(self, pred, timeout=180):
+        # a worker that never sends the event fails the test instead of hanging the suite
+        watchdog = threading.Timer(timeout, self.p.kill)
+        watchdog.start()
+        try:
+            for raw in self.p.stdout:
+                e = json.loads(raw)
+                problems = event_problems(e)
+                assert not problems, f'invalid event {e}: {problems}'
+                self.events.append(e)
+                if pred(e):
+                    return e
+        finally:
+            watchdog.cancel()
+        raise AssertionError(f'worker ended (or sent nothing useful for {timeout} s) before the expected event; last events: {self.events[-3:]}; stderr: {self.stderr.decode()[-2000:]}')
 
     def finish(self, timeout=60):
         self.p.stdin.close()

@@ -40,6 +40,12 @@ class Worker:
         self.requests = ThreadPoolExecutor(max_workers=1, thread_name_prefix='transfer-studio-request')
 
     def send(self, event: Dict[str, Any]) -> None:
+        if event.get('type') == 'done':
+            # the run is over once its parent reads `done`: a `train` sent straight back must be
+            # accepted, and a `stop` sent for that next run must not be cleared by this one's end
+            if not self.shutdown.is_set():
+                self.stop.clear()
+            self.training.clear()
         self.channel.send(event)
 
     def log(self, message: str, level: str = 'info') -> None:
@@ -115,9 +121,10 @@ class Worker:
             self.send({'type': 'error', 'error': error_info(e)})
             return EXIT_FAILED
         finally:
-            self.training.clear()
-            if not self.shutdown.is_set():
-                self.stop.clear()  # a stop that came before `train` counted for that run only
+            if self.training.is_set():  # ended without `done` (an error): send() did not clear them
+                self.training.clear()
+                if not self.shutdown.is_set():
+                    self.stop.clear()  # a stop that came before `train` counted for that run only
 
     def serve(self) -> int:
         while True:
