@@ -69,10 +69,13 @@ export interface FinalMetrics {
   phases: PhaseSummary[];
   /** The epoch whose weights were kept, on the run's whole axis (null: it never finished an epoch). */
   keptEpoch: number | null;
-  /** Which phase the kept epoch belongs to. */
+  /** Which phase the kept epoch belongs to, and its epoch within that phase. */
   keptPhase: string | null;
+  keptPhaseEpoch: number | null;
   /** Epochs run, head and fine-tune together (the from-scratch baseline is not counted). */
   epochsRun: number | null;
+  /** Epochs run per phase, in order (from phaseEnd events, else from the logged epochs). */
+  epochsPerPhase: { phase: CurvePhase; epochs: number }[];
   /** Validation loss and metric of the kept epoch. */
   valLoss: number | null;
   valMetric: number | null;
@@ -268,6 +271,9 @@ function finalOf(files: RunFiles, curves: RunCurves, evaluation: EvaluationRepor
     kept = curves.points.at(-1); // a run stopped or failed mid-phase: its last epoch
   }
   const epochsRun = phases.length ? phases.reduce((a, p) => a + p.epochsRun, 0) : curves.points.length || null;
+  const epochsPerPhase = phases.length
+    ? phaseEnds.map((p) => ({ phase: p.phase as CurvePhase, epochs: p.epochsRun }))
+    : (['head', 'fineTune'] as const).map((phase) => ({ phase, epochs: Math.max(0, ...curves.points.filter((pt) => pt.phase === phase).map((pt) => pt.epoch)) })).filter((p) => p.epochs > 0);
   const started = ofType(events, 'started').at(-1);
   const done = ofType(events, 'done').at(-1);
   const startedAt = Date.parse(str(field(runJson, 'startedAt')) ?? '');
@@ -278,7 +284,9 @@ function finalOf(files: RunFiles, curves: RunCurves, evaluation: EvaluationRepor
     phases,
     keptEpoch: kept?.x ?? null,
     keptPhase: kept?.phase ?? null,
+    keptPhaseEpoch: kept?.epoch ?? null,
     epochsRun,
+    epochsPerPhase,
     valLoss: kept?.valLoss ?? null,
     valMetric: kept?.valMetric ?? null,
     evaluation: evaluation && h && Number.isFinite(h.value) ? { metric: h.name, value: h.value, higherIsBetter: h.higherIsBetter, split: evaluation.split, examples: evaluation.examples, loss: evaluation.loss } : null,
@@ -548,9 +556,9 @@ export function compareRuns(all: RunFiles[], opts: CompareOptions = {}): RunComp
     if (n > 1) r.label = `${r.label} (${n})`;
   }
   const fromFile = runs.filter((r) => r.recipeSource === 'file');
-  if (fromFile.length) warnings.push(`the recipe of ${fromFile.map((r) => r.label).join(', ')} was read from the recipe file as it is now (no saved metadata holds the one the run used)`);
+  if (fromFile.length) warnings.push(`the recipe${fromFile.length > 1 ? 's' : ''} of ${fromFile.map((r) => r.label).join(', ')} ${fromFile.length > 1 ? 'were' : 'was'} read from the recipe file as it is now (no saved metadata holds the one the run used)`);
   const unknownRecipe = runs.filter((r) => r.recipeSource === 'none');
-  if (unknownRecipe.length) warnings.push(`the recipe of ${unknownRecipe.map((r) => r.label).join(', ')} is unknown: its differences are not shown`);
+  if (unknownRecipe.length) warnings.push(`the recipe${unknownRecipe.length > 1 ? 's' : ''} of ${unknownRecipe.map((r) => r.label).join(', ')} ${unknownRecipe.length > 1 ? 'are' : 'is'} unknown: ${unknownRecipe.length > 1 ? 'their' : 'its'} differences are not shown`);
   const tasks = new Set(runs.map((r) => r.task).filter(Boolean));
   if (tasks.size > 1) warnings.push(`the runs have different tasks (${[...tasks].join(', ')}): their metrics do not compare`);
   const labelSets = new Set(runs.filter((r) => r.labels).map((r) => JSON.stringify(r.labels)));
@@ -605,15 +613,12 @@ export function formatEngine(f: FinalMetrics): string {
 /** "3 (head)", "12 (fine-tune 4)". */
 export function formatKept(f: FinalMetrics): string {
   if (f.keptEpoch === null) return '–';
-  if (f.keptPhase === 'fineTune') {
-    const ft = f.phases.find((p) => p.phase === 'fineTune');
-    return `${f.keptEpoch} (fine-tune ${ft?.keptEpoch ?? f.keptEpoch})`;
-  }
+  if (f.keptPhase === 'fineTune') return `${f.keptEpoch} (fine-tune ${f.keptPhaseEpoch ?? '?'})`;
   return `${f.keptEpoch} (head)`;
 }
 
 /** "8", "8 + 4" (head + fine-tune). */
 export function formatEpochsRun(f: FinalMetrics): string {
-  if (f.phases.length > 1) return f.phases.map((p) => String(p.epochsRun)).join(' + ');
+  if (f.epochsPerPhase.length > 1) return f.epochsPerPhase.map((p) => String(p.epochs)).join(' + ');
   return f.epochsRun === null ? '–' : String(f.epochsRun);
 }

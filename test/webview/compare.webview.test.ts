@@ -120,6 +120,8 @@ async function openCompare(opts: { theme?: Theme; state?: unknown; width?: numbe
 }
 
 const text = (page: Page, selector: string): Promise<string> => page.locator(selector).innerText();
+/** A block's words in one line (flex items would each get a line of their own in innerText). */
+const words = async (page: Page, selector: string): Promise<string> => ((await page.locator(selector).textContent()) ?? '').replace(/\s+/g, ' ').trim();
 const cells = (page: Page, selector: string): Promise<string[]> => page.locator(selector).allInnerTexts();
 /** The chart's series → point counts, as LiveChart publishes them. */
 async function chartPoints(page: Page, id: string): Promise<Record<string, number>> {
@@ -183,7 +185,7 @@ describe('compare webview (headless Chromium, fake VS Code host, real runs)', fu
       const best = own.best!;
       assert.ok(best, 'the runs are ranked');
       assert.equal(await page.locator('#runs .run-chip.best').getAttribute('data-key'), best.key);
-      const banner = await text(page, '#best-run');
+      const banner = await words(page, '#best-run');
       assert.ok(banner.includes(`${best.key} ${best.label} — test accuracy ${formatMetric(best.metric, best.value)}`), banner);
       assert.ok(banner.includes(`Their own evaluations, all on ${own.evaluation.on}.`), banner);
       assert.equal(await page.locator('#not-comparable').count(), 0);
@@ -191,7 +193,7 @@ describe('compare webview (headless Chromium, fake VS Code host, real runs)', fu
       // final metrics: one column per run, the values core computed, the best run's column marked
       const row = async (name: string): Promise<string[]> => page.locator('#finals tbody tr').filter({ has: page.locator(`th:text-is("${name}")`) }).locator('td').allInnerTexts();
       assert.deepEqual(await row('Validation loss'), own.runs.map((r) => formatMetric('loss', r.final.valLoss)));
-      assert.deepEqual(await row('Validation Accuracy'), own.runs.map((r) => formatMetric('accuracy', r.final.valMetric)));
+      assert.deepEqual(await row('Validation accuracy'), own.runs.map((r) => formatMetric('accuracy', r.final.valMetric)));
       assert.deepEqual(await row('Evaluation: test accuracy'), own.runs.map((r) => formatMetric('accuracy', r.final.evaluation!.value)));
       assert.deepEqual(await row('Epochs run'), ['3', '4']);
       assert.equal(await page.locator(`#finals td.best-col`).count(), await page.locator('#finals tbody tr').count(), 'one best cell per row');
@@ -210,7 +212,7 @@ describe('compare webview (headless Chromium, fake VS Code host, real runs)', fu
         assert.deepEqual(await chartPoints(page, chart), Object.fromEntries(own.runs.map((r, i) => [labels[i], r.curves.points.filter((p) => p[key] !== null).length])), chart);
         assert.equal(await page.locator(`#chart-${chart} canvas`).count(), 1, `${chart} is drawn`);
       }
-      assert.equal(await page.locator('.chart-card', { has: page.locator('#chart-val-metric') }).locator('h3').innerText(), 'Validation Accuracy');
+      assert.equal(await page.locator('.chart-card', { has: page.locator('#chart-val-metric') }).locator('h3').innerText(), 'Validation accuracy');
       await panel.screenshot('compare-dark');
     });
 
@@ -235,7 +237,7 @@ describe('compare webview (headless Chromium, fake VS Code host, real runs)', fu
       await panel.send({ type: 'state', comparison: onData, trusted: true, busy: null });
       assert.equal(await page.locator('#busy').isVisible(), false);
       assert.equal(await page.locator('#evaluate-on-data').getAttribute('disabled'), null);
-      const banner = await text(page, '#best-run');
+      const banner = await words(page, '#best-run');
       assert.ok(banner.includes(`Every model evaluated on ${onData.evaluation.on}.`), banner);
       const dataRow = await page.locator('#finals tbody tr').filter({ has: page.locator('th:text-is("On the data: accuracy")') }).locator('td').allInnerTexts();
       assert.deepEqual(dataRow, onData.evaluation.values.map((v) => formatMetric('accuracy', v)));
@@ -282,11 +284,15 @@ describe('compare webview (headless Chromium, fake VS Code host, real runs)', fu
       try {
         await panel.send({ type: 'state', comparison: c, trusted: true, busy: null });
         const { page } = panel;
-        const banner = await text(page, '#not-comparable');
+        const banner = await words(page, '#not-comparable');
         assert.ok(banner.includes('No best run: not comparable'), banner);
         assert.ok(banner.includes(c.evaluation.reason!), banner);
         assert.match(c.evaluation.reason!, /has no evaluation of its own/);
         assert.deepEqual(await page.locator('#runs .status-badge').allInnerTexts(), ['done', 'stopped']);
+        const row = async (name: string): Promise<string[]> => page.locator('#finals tbody tr').filter({ has: page.locator(`th:text-is("${name}")`) }).locator('td').allInnerTexts();
+        const phases = recorded.map((r) => ['head', 'fineTune'].map((ph) => r.events.filter((e) => e.type === 'epochEnd' && e.phase === ph).length));
+        assert.deepEqual(await row('Kept epoch'), phases.map(([h, f]) => `${h! + f!} (fine-tune ${f})`));
+        assert.deepEqual(await row('Epochs run'), phases.map(([h, f]) => `${h} + ${f}`));
         assert.equal(await text(page, '#diff-empty'), 'Unknown: some runs\' recipes could not be read.');
         assert.deepEqual(await page.locator('#warnings .banner').allInnerTexts(), c.warnings);
         // x continues after the head's epochs: the fine-tune points are plotted beyond them

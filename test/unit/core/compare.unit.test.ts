@@ -8,13 +8,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compareRuns, diffRecipes, parseEventLog, type RunComparison } from '../../../src/core/compare';
+import { compareRuns, diffRecipes, formatEpochsRun, formatKept, parseEventLog, type RunComparison } from '../../../src/core/compare';
 import { readEventLog, readRunFiles, validateLoggedEvent } from '../../../src/core/compareFiles';
 import { isUserError, UserError } from '../../../src/core/errors';
 import { EvaluationReportSchema } from '../../../src/core/protocol/reports';
 import { parseWorkerEvent, type WorkerEvent } from '../../../src/core/protocol/worker';
 import { runCli } from '../../helpers/cli';
-import { tempDir } from '../../helpers/fixtures';
+import { PROJECT_FIXTURES, tempDir } from '../../helpers/fixtures';
 import { ofType, project } from '../../helpers/runs';
 
 let cache = '';
@@ -305,6 +305,35 @@ describe('compare runs', function () {
         assert.match(r.stderr, /^transfer-studio compare: /);
         assert.match(r.stderr, message);
       }
+    });
+  });
+
+  describe('recorded runs (test/fixtures/runs): a two-phase fine-tune and a stopped one', () => {
+    it('fine-tune epochs continue the head\'s on the x axis; the kept epoch and the epochs run name both phases', () => {
+      const recorded = (['sample-run', 'stopped-run'] as const).map((name) => {
+        const dir = path.join(PROJECT_FIXTURES, 'runs');
+        const info = (readJson(path.join(dir, 'runs.json')) as Record<string, { runDir: string }>)[name]!;
+        const events = parseEventLog(fs.readFileSync(path.join(dir, `${name}.jsonl`), 'utf8'), `${name}.jsonl`, validateLoggedEvent);
+        return { info, events };
+      });
+      const cmp = compareRuns(recorded.map((r) => ({ runDir: r.info.runDir, runJson: r.info, events: r.events })));
+      for (const [i, r] of recorded.entries()) {
+        const epochs = ofType(r.events, 'epochEnd');
+        const head = epochs.filter((e) => e.phase === 'head').length;
+        const fineTune = epochs.filter((e) => e.phase === 'fineTune').length;
+        assert.ok(head > 0 && fineTune > 0, 'both phases were recorded');
+        const run = cmp.runs[i]!;
+        assert.equal(run.curves.fineTuneAfter, head);
+        assert.deepEqual(run.curves.points.map((p) => [p.phase, p.x]), [...Array.from({ length: head }, (_, k) => ['head', k + 1]), ...Array.from({ length: fineTune }, (_, k) => ['fineTune', head + k + 1])], 'the baseline is not a curve of its own');
+        // these recordings predate phaseEnd: the last epoch is the kept one
+        assert.equal(formatKept(run.final), `${head + fineTune} (fine-tune ${fineTune})`);
+        assert.equal(formatEpochsRun(run.final), `${head} + ${fineTune}`);
+      }
+      assert.deepEqual(cmp.runs.map((r) => r.status), ['done', 'stopped']);
+      assert.equal(cmp.runs[1]!.modelNote, 'stopped: its checkpoint');
+      assert.equal(cmp.evaluation.comparable, false);
+      assert.equal(cmp.evaluation.reason, 'fashion-stopped has no evaluation of its own');
+      assert.deepEqual(cmp.warnings, ['the recipes of fashion-two-phase, fashion-stopped are unknown: their differences are not shown']);
     });
   });
 
