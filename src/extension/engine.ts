@@ -5,7 +5,9 @@
  */
 import * as vscode from 'vscode';
 import type { RequestCommand, WorkerReply } from '../core/protocol/worker';
+import { isPyTorchModel } from '../core/recipe/modelRef';
 import { WorkerClient } from '../worker/client';
+import { chosenPython } from './python';
 import type { Log } from './log';
 
 export function workerScript(extensionUri: vscode.Uri): string {
@@ -40,8 +42,10 @@ export class EngineService implements vscode.Disposable {
     return client.request(cmd);
   }
 
-  inspect(model: string, allowLoopbackHttp = false): Promise<WorkerReply<'inspect'>> {
-    return this.request({ type: 'inspect', model, allowLoopbackHttp });
+  /** A file or URL; or a PyTorch model (`torchvision:ARCH` with its .pth weights, `torchscript:FILE`), inspected in the chosen Python. */
+  async inspect(model: string, allowLoopbackHttp = false, weights?: string): Promise<WorkerReply<'inspect'>> {
+    const python = isPyTorchModel(model) ? await chosenPython() : undefined;
+    return this.request({ type: 'inspect', model, allowLoopbackHttp, ...(weights ? { weights } : {}), ...(python ? { python } : {}) });
   }
 
   datasetReport(recipe: string, text?: string): Promise<WorkerReply<'datasetReport'>> {
@@ -52,12 +56,15 @@ export class EngineService implements vscode.Disposable {
     return this.request({ type: 'thumbnails', files, size });
   }
 
-  predict(model: string, files: string[], topK = 5): Promise<WorkerReply<'predict'>> {
-    return this.request({ type: 'predict', model, files, topK });
+  /** `model`: a saved model.json, or a folder the PyTorch engine saved (predicted in the chosen Python). */
+  async predict(model: string, files: string[], topK = 5): Promise<WorkerReply<'predict'>> {
+    const python = await chosenPython();
+    return this.request({ type: 'predict', model, files, topK, ...(python ? { python } : {}) });
   }
 
-  evaluate(model: string, data: string): Promise<WorkerReply<'evaluate'>> {
-    return this.request({ type: 'evaluate', model, data });
+  async evaluate(model: string, data: string): Promise<WorkerReply<'evaluate'>> {
+    const python = await chosenPython();
+    return this.request({ type: 'evaluate', model, data, ...(python ? { python } : {}) });
   }
 
   download(url: string, dest: string, allowLoopbackHttp = false): Promise<WorkerReply<'download'>> {

@@ -15,7 +15,7 @@ import { DesignerProvider } from './designer/editor';
 import { EngineService } from './engine';
 import { InspectorProvider, INSPECTOR_VIEW_TYPE } from './inspector/editor';
 import { createLog } from './log';
-import { recipeModelPath, ModelSession } from './model/session';
+import { recipeModelPath, recipeTorchModel, ModelSession } from './model/session';
 import { ModelTreeProvider, type LayerItem } from './model/tree';
 import { RunManager } from './runs/manager';
 import { RunStatusBar } from './runs/statusBar';
@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): TransferStudioApi {
       const doc = await vscode.workspace.openTextDocument(uri);
       session.setRecipe(uri, doc.getText());
       const model = recipeModelPath(uri, session.recipe?.recipe);
-      if (model && session.model?.file !== model && !/^https?:/i.test(model)) await openModelFile(session, engine, model);
+      if (model && session.model?.file !== model && !/^https?:/i.test(model)) await openModelFile(session, engine, model, undefined, recipeTorchModel(uri, session.recipe?.recipe));
       await vscode.commands.executeCommand('transferStudio.model.focus');
     },
   });
@@ -88,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): TransferStudioApi {
       session.setRecipe(uri, editor.document.getText());
       const model = recipeModelPath(uri, session.recipe?.recipe);
       if (model && session.model?.file !== model && !/^https?:/i.test(model)) {
-        try { await openModelFile(session, engine, model); session.setRecipe(uri, editor.document.getText()); } catch (e) { log.warn(`could not open ${model}: ${(e as Error).message}`); }
+        try { await openModelFile(session, engine, model, undefined, recipeTorchModel(uri, session.recipe?.recipe)); session.setRecipe(uri, editor.document.getText()); } catch (e) { log.warn(`could not open ${model}: ${(e as Error).message}`); }
       }
     }),
     runs.onDidStart((run) => log.info(`run ${run.info.name} started`)),

@@ -20,7 +20,7 @@ export interface CommandDeps {
   treeView: vscode.TreeView<LayerItem>;
 }
 
-export const MODEL_FILTERS = { 'Models (model.json, Keras)': ['json', 'h5', 'hdf5', 'keras'] };
+export const MODEL_FILTERS = { 'Models (model.json, Keras, PyTorch)': ['json', 'h5', 'hdf5', 'keras', 'pth', 'pt'] };
 
 export function requireTrust(what: string): void {
   if (!vscode.workspace.isTrusted) throw new Error(`${what} needs a trusted workspace. In an untrusted workspace Transfer Studio only inspects models.`);

@@ -122,12 +122,14 @@ export class DashboardPanel implements vscode.Disposable {
   private async tryImage(): Promise<void> {
     if (!vscode.workspace.isTrusted) throw new Error('Predictions need a trusted workspace.');
     const output = this.run.info.output;
-    if (!output || !fs.existsSync(path.join(output, 'model.json'))) throw new Error('This run has no saved model yet.');
+    // a TF.js model.json, or the .pt a torchvision model is saved as (predicted in Python)
+    const saved = output && ['model.json', 'model.pt'].map((f) => path.join(output, f)).find((f) => fs.existsSync(f));
+    if (!saved) throw new Error('This run has no saved model yet.');
     const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Predict', filters: { Images: ['png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp'] } });
     if (!picked?.[0]) return;
     const file = picked[0].fsPath;
     try {
-      const [result] = await this.deps.engine.predict(path.join(output, 'model.json'), [file], 5);
+      const [result] = await this.deps.engine.predict(saved.endsWith('model.pt') ? path.dirname(saved) : saved, [file], 5);
       const thumbs = await this.deps.engine.thumbnails([file], 160);
       this.post({ type: 'prediction', file, thumbnail: thumbs[file], result });
     } catch (e) {

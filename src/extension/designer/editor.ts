@@ -15,7 +15,7 @@ import type { EngineService } from '../engine';
 import type { Log } from '../log';
 import { compute } from '../../core/adaptation';
 import { cutChanges } from '../../core/recipe/cutEdits';
-import { recipeModelPath } from '../model/session';
+import { recipeModelPath, recipeTorchModel, type TorchModel } from '../model/session';
 import type { ModelSummary } from '../../core/modelSummary';
 import { editRecipe } from '../recipe/edits';
 import type { RunManager } from '../runs/manager';
@@ -106,10 +106,10 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
     void session.panel.webview.postMessage(m);
   }
 
-  private summary(model: string): Promise<ModelSummary> {
+  private summary(model: string, torch?: TorchModel): Promise<ModelSummary> {
     let p = this.summaries.get(model);
     if (!p) {
-      p = this.deps.engine.inspect(model);
+      p = torch ? this.deps.engine.inspect(torch.model, false, torch.weights) : this.deps.engine.inspect(model);
       this.summaries.set(model, p);
       p.catch(() => this.summaries.delete(model));
     }
@@ -136,7 +136,7 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
       return state;
     }
     try {
-      const summary = await this.summary(modelPath);
+      const summary = await this.summary(modelPath, recipeTorchModel(doc.uri, recipe as never));
       state.model = { status: 'ok', summary };
       const c = compute(summary, recipe as never, doc.uri.fsPath, state.dataset.report?.labels.length);
       const classes = new Set<string>();

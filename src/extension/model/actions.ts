@@ -14,11 +14,11 @@ import { DESIGNER_VIEW_TYPE } from '../designer/editor';
 import { showError } from '../notify';
 import { editRecipe, freeRecipePath, newRecipeText } from '../recipe/edits';
 import { modelLabel, openModelFile } from './open';
-import { recipeModelPath } from './session';
+import { recipeModelPath, type TorchModel } from './session';
 import type { LayerItem } from './tree';
 
 export interface ModelActions {
-  openModel(file: string, url?: string): Promise<void>;
+  openModel(file: string, url?: string, torch?: TorchModel): Promise<void>;
   ensureRecipe(): Promise<vscode.Uri>;
   pickRecipe(arg?: unknown): Promise<vscode.Uri | undefined>;
   setFreeze(rules: FreezeRules): Promise<void>;
@@ -28,8 +28,8 @@ export interface ModelActions {
 
 export function modelActions(d: CommandDeps): ModelActions {
   const { session, engine, log } = d;
-  const openModel = async (file: string, url?: string): Promise<void> => {
-    await openModelFile(session, engine, file, url);
+  const openModel = async (file: string, url?: string, torch?: TorchModel): Promise<void> => {
+    if (!await openModelFile(session, engine, file, url, torch)) return;
     await vscode.commands.executeCommand('transferStudio.model.focus');
     log.info(`opened ${url ?? file}: ${session.model?.summary.layers.length} layers, ${session.model?.summary.totalParams} params`);
     // a recipe in the workspace that adapts this model becomes the active one
@@ -52,7 +52,7 @@ export function modelActions(d: CommandDeps): ModelActions {
     if (!model) throw new Error('Open a model first.');
     const folder = workspaceFolder(vscode.Uri.file(model.file)) ?? vscode.Uri.file(path.dirname(path.dirname(model.file)));
     const uri = await freeRecipePath(folder, modelLabel(model.file));
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(newRecipeText(uri.fsPath, model.url ?? model.file, model.summary)));
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(newRecipeText(uri.fsPath, model.torch ?? model.url ?? model.file, model.summary)));
     const doc = await vscode.workspace.openTextDocument(uri);
     session.setRecipe(uri, doc.getText());
     void vscode.window.showInformationMessage(`Created ${path.basename(uri.fsPath)}: it records how this model is adapted.`, 'Open Designer').then((a) => { if (a) void vscode.commands.executeCommand('vscode.openWith', uri, DESIGNER_VIEW_TYPE); });

@@ -76,7 +76,7 @@ export function registerModelCommands(d: CommandDeps, a: ModelActions): vscode.D
       }
       const folder = workspaceFolder(vscode.Uri.file(model.file)) ?? vscode.Uri.file(path.dirname(path.dirname(model.file)));
       const target = await freeRecipePath(folder, modelLabel(model.file));
-      await vscode.workspace.fs.writeFile(target, Buffer.from(newRecipeText(target.fsPath, model.url ?? model.file, model.summary, data)));
+      await vscode.workspace.fs.writeFile(target, Buffer.from(newRecipeText(target.fsPath, model.torch ?? model.url ?? model.file, model.summary, data)));
       const doc = await vscode.workspace.openTextDocument(target);
       session.setRecipe(target, doc.getText());
       await vscode.commands.executeCommand('vscode.openWith', target, DESIGNER_VIEW_TYPE);

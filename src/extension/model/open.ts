@@ -3,11 +3,47 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineService } from '../engine';
-import type { ModelSession } from './session';
+import { COMMON_TORCHVISION_ARCHS } from '../../core/recipe/modelRef';
+import type { ModelSession, TorchModel } from './session';
 
-export async function openModelFile(session: ModelSession, engine: EngineService, file: string, url?: string): Promise<void> {
-  const summary = await vscode.window.withProgress({ location: { viewId: 'transferStudio.model' }, title: 'Opening model…' }, () => engine.inspect(file));
-  session.setModel({ file, url, summary });
+/** PyTorch files: a torchvision state dict (.pth) or a TorchScript model (.pt). */
+export const TORCH_FILE = /\.(pth|pt)$/i;
+
+/**
+ * Open a model into the Model view. A .pth / .pt file asks what it is (a torchvision
+ * architecture's weights, or a whole TorchScript model) unless `torch` says so already.
+ */
+export async function openModelFile(session: ModelSession, engine: EngineService, file: string, url?: string, torch?: TorchModel): Promise<boolean> {
+  if (!torch && TORCH_FILE.test(file)) {
+    torch = await askTorchModel(file);
+    if (!torch) return false;
+  }
+  const summary = await vscode.window.withProgress({ location: { viewId: 'transferStudio.model' }, title: 'Opening model…' }, () => (torch ? engine.inspect(torch.model, false, torch.weights) : engine.inspect(file)));
+  session.setModel({ file, url, summary, ...(torch ? { torch } : {}) });
+  return true;
+}
+
+/** Which model a .pth / .pt holds; the architecture whose name starts the file name is offered first. */
+async function askTorchModel(file: string): Promise<TorchModel | undefined> {
+  const base = path.basename(file).toLowerCase();
+  const archs = [...COMMON_TORCHVISION_ARCHS].sort((a, b) => Number(base.startsWith(b)) - Number(base.startsWith(a)) || b.length - a.length);
+  const matching = archs.filter((a) => base.startsWith(a));
+  const items: (vscode.QuickPickItem & { id: string })[] = [
+    ...(matching.length ? [matching[0]!] : []).map((a) => ({ label: a, description: 'torchvision architecture (from the file name)', id: a })),
+    { label: '$(file-binary) TorchScript', description: 'the file holds the whole model (torch.jit.save)', id: ':torchscript' },
+    ...archs.filter((a) => a !== matching[0]).map((a) => ({ label: a, description: 'torchvision architecture', id: a })),
+    { label: '$(edit) Another torchvision architecture…', id: ':other' },
+  ];
+  const pick = await vscode.window.showQuickPick(items, { placeHolder: `What does ${path.basename(file)} hold? (weights load into the architecture you pick; nothing is downloaded)` });
+  if (!pick) return undefined;
+  if (pick.id === ':torchscript') return { model: `torchscript:${file}` };
+  let arch = pick.id;
+  if (arch === ':other') {
+    const typed = await vscode.window.showInputBox({ prompt: 'torchvision architecture name (torchvision.models.<name>)', placeHolder: 'e.g. resnet152, vit_b_16, swin_t', validateInput: (v) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.trim()) ? undefined : 'a Python identifier, e.g. resnet152') });
+    if (!typed) return undefined;
+    arch = typed.trim();
+  }
+  return { model: `torchvision:${arch}`, weights: file };
 }
 
 export async function downloadModelFromUrl(context: vscode.ExtensionContext, engine: EngineService, url: string, allowLoopbackHttp = false): Promise<string> {

@@ -8,6 +8,7 @@ import * as jsonc from 'jsonc-parser';
 import * as vscode from 'vscode';
 import type { ModelSummary } from '../../core/modelSummary';
 import { draftRecipe } from '../../core/recipe/draft';
+import type { TorchModel } from '../model/session';
 
 export type JsonPath = (string | number)[];
 
@@ -41,9 +42,12 @@ function relative(from: string, to: string): string {
 }
 
 /** A new recipe for a model: core's draft (the default cut below the old classifier, the base frozen, a default head). */
-export function newRecipeText(recipeFile: string, modelRef: string, summary: ModelSummary, dataDir?: string): string {
+export function newRecipeText(recipeFile: string, modelRef: string | TorchModel, summary: ModelSummary, dataDir?: string): string {
   const dir = path.dirname(recipeFile);
-  const { recipe } = draftRecipe(summary, { model: relative(dir, modelRef), data: dataDir ? relative(dir, dataDir) : undefined });
+  const model = typeof modelRef === 'string' ? relative(dir, modelRef)
+    : modelRef.model.startsWith('torchscript:') ? `torchscript:${relative(dir, modelRef.model.slice('torchscript:'.length))}` : modelRef.model;
+  const weights = typeof modelRef === 'string' || !modelRef.weights ? undefined : relative(dir, modelRef.weights);
+  const { recipe } = draftRecipe(summary, { model, weights, data: dataDir ? relative(dir, dataDir) : undefined });
   return JSON.stringify(recipe, null, 2) + '\n';
 }
 
