@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { absentOrComplete, check, cli, completeModel, copyEmotion, copyFashion, events, messageBody, same, tinyRecipe, treeHash, userLine, workspace, writeJson, type Case, type CliResult, type Check, type Ctx } from './lib';
+import { absentOrComplete, check, cli, completeModel, copyEmotion, copyFashion, events, messageBody, tinyRecipe, userLine, workspace, writeJson, type Case, type CliResult, type Check, type Ctx } from './lib';
 
 interface DatasetReport { total: { train: number; validation: number; test: number }; skipped: { file: string; reason: string }[]; warnings: string[] }
 

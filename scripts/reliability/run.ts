@@ -17,13 +17,8 @@ import * as path from 'node:path';
 import { BIN, cli, DIST_WORKER, ROOT, Skip, userLine, type Case, type Check, type Ctx, type SuiteServices } from './lib';
 import { markdown, type Result } from './report';
 import { startServers } from './servers';
-import { dataCases } from './data';
-import { faultCases } from './faults';
-import { modelCases } from './models';
-import { recipeCases } from './recipes';
-import { scaleCases, SCALE_RESULTS } from './scale';
-
-export const CASES: Case[] = [...modelCases, ...recipeCases, ...dataCases, ...faultCases, ...scaleCases];
+import { CASES } from './cases';
+import { SCALE_RESULTS } from './scale';
 
 function args(): { full: boolean; only?: string[]; keep: boolean; report: boolean } {
   const a = process.argv.slice(2);
@@ -137,8 +132,9 @@ async function main(): Promise<number> {
     fs.writeFileSync(path.join(ROOT, 'docs', 'RELIABILITY.md'), md);
     console.log(`wrote docs/RELIABILITY.md`);
   }
-  fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 2 });
   const failed = ordered.filter((r) => r.status === 'fail');
+  // the failed cases' folders stay for a look (their paths are printed above)
+  if (!failed.length && !o.keep) fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 2 });
   const n = (s: Result['status']): number => ordered.filter((r) => r.status === s).length;
   console.log(`\n${n('pass')} pass, ${n('fail')} fail, ${n('skipped')} skipped${n('not run') ? `, ${n('not run')} not run (--full)` : ''} — ${seconds.toFixed(0)} s`);
   if (failed.length) {

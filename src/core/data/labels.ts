@@ -47,7 +47,7 @@ export function splitCsvLine(line: string, sep = ','): string[] {
 /** Output names: class labels (classification) or target column names (regression). */
 export function datasetOutputs(train: string, task: Task, fixedLabels?: string[]): string[] {
   if (fixedLabels && task !== 'regression') return fixedLabels;
-  if (!fs.existsSync(train)) throw new UserError('training data not found', { file: train });
+  if (!fs.existsSync(train)) throw new UserError('training data not found', { file: train, hint: 'check the path in the recipe\'s "data" (relative to the recipe file)' });
   if (isCsv(train)) {
     const lines = fs.readFileSync(train, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
     const sep = /\.tsv$/i.test(train) ? '\t' : ',';

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isCsv, requireTwoClasses } from '../../../core/data/labels';
 import { UserError } from '../../../core/errors';
+import { formatDuration } from '../../../core/format/table';
 import type { AugmentSpec } from '../../../core/recipe/schema';
 import { augment, isAugmenting } from './augment';
 import { PixelCache } from './cache';
@@ -74,7 +75,10 @@ export async function openDataset(options: DatasetOptions, log: (line: string) =
       if (!(e instanceof UnreadableImageError)) throw e;
       reasons[i] = e.reason;
     }
-    if (++checked % 2000 === 0) log(`checked ${checked} of ${candidates.length} files (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    if (++checked % 2000 === 0) {
+      const sec = (Date.now() - t0) / 1000;
+      log(`checked ${checked} of ${candidates.length} files (${sec.toFixed(1)} s, ETA ${formatDuration((sec / checked) * (candidates.length - checked))})`);
+    }
   });
   const unusable: Skipped[] = [...listings.flatMap((l) => l.listing.skipped), ...candidates.flatMap(({ item }, i) => (reasons[i] ? [{ file: item.file, reason: reasons[i] }] : []))];
   const usable = candidates.filter((_, i) => !reasons[i]);

@@ -24,6 +24,9 @@ export interface ShardSource {
 }
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2, complex64: 8 };
+/** The dtypes a manifest may give a weight, and its quantized storage (tfjs-core's io). */
+const WEIGHT_DTYPES: readonly string[] = ['float32', 'int32', 'bool', 'complex64', 'string'];
+const QUANTIZED_DTYPES: readonly string[] = ['uint8', 'uint16', 'float16'];
 
 export function parseModelJson(text: string, file: string): ModelJson {
   let value: unknown;
@@ -56,6 +59,15 @@ export function parseModelJson(text: string, file: string): ModelJson {
   for (const [i, group] of json.weightsManifest.entries()) {
     if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) {
       throw new UserError(`weightsManifest[${i}] needs "paths" and "weights" arrays`, { file });
+    }
+    for (const w of group.weights) {
+      if (!WEIGHT_DTYPES.includes(w?.dtype)) {
+        throw new UserError(`weight "${w?.name}" has dtype "${w?.dtype}", which TF.js cannot load (expected one of ${WEIGHT_DTYPES.join(', ')})`, { file, hint: 'convert the model again with tensorflowjs_converter; float64 weights must be cast to float32' });
+      }
+      const q = w.quantization?.dtype;
+      if (q !== undefined && !QUANTIZED_DTYPES.includes(q)) {
+        throw new UserError(`weight "${w.name}" is quantized to dtype "${q}", which TF.js cannot load (expected one of ${QUANTIZED_DTYPES.join(', ')})`, { file });
+      }
     }
   }
   return json;

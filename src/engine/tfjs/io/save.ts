@@ -3,7 +3,9 @@
  * folder and renamed into place, so a failure never leaves a half-written model and never touches
  * the source.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../../core/errors';
@@ -32,6 +34,8 @@ export interface AdaptedMetadata {
 export interface SaveOptions {
   /** Paths that must never be written (the source model's folder/file). */
   protect?: string[];
+  /** More files written into the folder before it is published (a checkpoint's optimizer state). */
+  extraFiles?: Record<string, string | Uint8Array>;
 }
 
 function sameOrInside(child: string, parent: string): boolean {
@@ -117,6 +121,82 @@ function checkOutput(out: string, opts: SaveOptions): void {
   }
 }
 
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // a killed process nobody has reaped yet (a zombie: its parent died too) is gone for our purposes
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true; // no /proc (macOS, Windows): the signal said it exists
+  }
+}
+
+/**
+ * What a save killed half-way (SIGKILL, power loss) leaves beside `out`: a staging folder
+ * `out.tmp-PID-…` (removed) and, killed between its two renames, the previous output moved aside
+ * to `out.old-PID-…` with nothing at `out` (put back). Only folders of processes that are gone.
+ */
+export function recoverInterruptedSave(outDir: string): void {
+  const out = path.resolve(outDir);
+  const parent = path.dirname(out);
+  const base = path.basename(out);
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  const mine = (kind: 'tmp' | 'old'): string[] => names
+    .filter((n) => n.startsWith(`${base}.${kind}-`) && !processAlive(Number(n.slice(base.length + kind.length + 2).split('-')[0])))
+    .sort();
+  const olds = mine('old');
+  if (!fs.existsSync(out) && olds.length) {
+    fs.renameSync(path.join(parent, olds.at(-1)!), out);
+    olds.pop();
+  }
+  for (const n of [...mine('tmp'), ...olds]) fs.rmSync(path.join(parent, n), { recursive: true, force: true });
+}
+
+/**
+ * One training run at a time per output folder: a lock (the run's pid) in the temp folder, keyed
+ * by the output's path. A lock whose process is gone (killed) is taken over. Returns the release.
+ */
+export function claimOutput(outDir: string): () => void {
+  const out = path.resolve(outDir);
+  const dir = path.join(os.tmpdir(), 'transfer-studio-locks');
+  fs.mkdirSync(dir, { recursive: true });
+  const lock = path.join(dir, `${createHash('sha256').update(out).digest('hex').slice(0, 24)}.lock`);
+  const body = JSON.stringify({ pid: process.pid, output: out, startedAt: new Date().toISOString() });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(lock, body, { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+      let holder: { pid?: number; startedAt?: string } = {};
+      try { holder = JSON.parse(fs.readFileSync(lock, 'utf8')) as typeof holder; } catch { /* torn: stale */ }
+      if (holder.pid !== undefined && holder.pid !== process.pid && processAlive(holder.pid)) {
+        throw new UserError(`another training run (process ${holder.pid}, started ${holder.startedAt ?? 'earlier'}) is already writing to this output folder`, {
+          file: out,
+          hint: 'wait for it to finish or stop it, or give this recipe another "output"',
+        });
+      }
+      fs.rmSync(lock, { force: true });
+    }
+  }
+  return () => {
+    try {
+      if ((JSON.parse(fs.readFileSync(lock, 'utf8')) as { pid?: number }).pid === process.pid) fs.rmSync(lock, { force: true });
+    } catch { /* already gone */ }
+  };
+}
+
 /**
  * Puts a complete folder in place of `out` in one step: the old output (if any) is renamed aside,
  * the new one renamed in, the old one removed — a reader of `out` never sees half a model. On
@@ -150,6 +230,7 @@ function saveError(e: unknown, out: string): unknown {
  */
 export async function saveAdaptedModel(model: tf.LayersModel, outDir: string, meta: AdaptedMetadata, opts: SaveOptions = {}): Promise<string> {
   const out = path.resolve(outDir);
+  recoverInterruptedSave(out);
   checkOutput(out, opts);
   const { modelJson, weights } = await serializeModel(model);
   const tmp = `${out}.tmp-${process.pid}-${Date.now().toString(36)}`;
@@ -158,6 +239,7 @@ export async function saveAdaptedModel(model: tf.LayersModel, outDir: string, me
     fs.writeFileSync(path.join(tmp, 'model.json'), modelJson);
     fs.writeFileSync(path.join(tmp, 'weights.bin'), weights);
     fs.writeFileSync(path.join(tmp, 'metadata.json'), metadataJson(meta));
+    for (const [name, data] of Object.entries(opts.extraFiles ?? {})) fs.writeFileSync(path.join(tmp, name), data);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw saveError(e, out);

@@ -9,6 +9,8 @@ export interface UrlOptions {
   allowLoopbackHttp?: boolean;
 }
 
+const MAX_REDIRECTS = 5;
+
 export const DEFAULT_URL_TIMEOUT_MS = 60_000;
 export const DEFAULT_URL_MAX_BYTES = 1024 * 1024 * 1024;
 
@@ -30,13 +32,34 @@ export class UrlFetcher {
   private used = 0;
   constructor(private readonly opts: UrlOptions = {}) {}
 
+  /** fetch, following redirects by hand: each target must pass checkModelUrl too (no https → http downgrade). */
+  private async fetchFollowing(url: string, what: string, signal: AbortSignal): Promise<Response> {
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      const res = await fetch(current, { signal, redirect: 'manual' });
+      const location = res.headers.get('location');
+      if (res.status < 300 || res.status >= 400 || res.status === 304 || !location) return res;
+      await res.body?.cancel();
+      if (hop >= MAX_REDIRECTS) throw new UserError(`too many redirects (more than ${MAX_REDIRECTS}) downloading ${what}`, { file: url });
+      const next = new URL(location, current).href;
+      try {
+        checkModelUrl(next, this.opts);
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        throw new UserError(`refusing a redirect to ${next} while downloading ${what}: ${e.message}`, { file: url, hint: 'the server sent the download to a non-https address; use the final https:// URL, or ask the host to serve it over https' });
+      }
+      current = next;
+    }
+  }
+
   async fetchBytes(url: string, what: string): Promise<Uint8Array> {
     const timeoutMs = this.opts.timeoutMs ?? DEFAULT_URL_TIMEOUT_MS;
     const maxBytes = this.opts.maxBytes ?? DEFAULT_URL_MAX_BYTES;
     let res: Response;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+      res = await this.fetchFollowing(url, what, AbortSignal.timeout(timeoutMs));
     } catch (e) {
+      if (e instanceof UserError) throw e;
       const err = e as Error;
       if (err.name === 'TimeoutError' || err.name === 'AbortError') {
         throw new UserError(`timed out after ${Math.round(timeoutMs / 1000)} s downloading ${what}`, { file: url });

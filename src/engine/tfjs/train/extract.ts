@@ -3,6 +3,7 @@
  * on the extraction threads when there are enough images (this thread loads their pixels), else
  * here. A thread that fails costs time, not the run: what it did not extract, this thread does.
  */
+import { formatDuration } from '../../../core/format/table';
 import type { AdaptedModel } from '../adapt';
 import type { Dataset, Example } from '../data/types';
 import { ExtractionQueue, extractFeatures, type FeatureStore } from './features';
@@ -36,7 +37,8 @@ export async function extractAll(a: ExtractArgs): Promise<boolean> {
     extractionBatches++;
     doneCount += n;
     progress.batchDone(sec, n);
-    a.emit({ type: 'progress', phase: 'extract', done: doneCount, total: todo.length, message: `features ${doneCount}/${todo.length}` });
+    const eta = progress.etaSec();
+    a.emit({ type: 'progress', phase: 'extract', done: doneCount, total: todo.length, message: `features ${doneCount}/${todo.length}${eta === null ? '' : `, ETA ${formatDuration(eta)}`}` });
   };
   const extractHere = (from: Example[] | ExtractionQueue): Promise<boolean> =>
     extractFeatures(a.adapted.base, dataset, from, store, { batchSize: bs, shouldStop: a.shouldStop, onBatch: (_d, _t, sec, n) => onBatch(sec, n) });
@@ -54,5 +56,6 @@ export async function extractAll(a: ExtractArgs): Promise<boolean> {
   store.fromDisk = all.length - todo.length;
   progress.add(-(Math.ceil(all.length / bs) - extractionBatches)); // cached features cost nothing
   a.log(`features: ${store.computed} computed, ${store.fromDisk} reused from the cache, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (store.diskError) a.log(`the feature cache in ${store.cacheDir} could not be written: ${store.diskError}; this run keeps its features in memory, and what was cached before stays valid`, 'warn');
   return complete;
 }

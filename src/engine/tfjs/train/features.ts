@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../../../core/errors';
 import { epochSeed, rng, shuffled } from '../../../core/random';
 import { fuseForInference } from '../inference/fuse';
 import type { Dataset, Example, ImageSpec } from '../data/types';
@@ -32,6 +33,15 @@ function fileHash(file: string): string {
   return hash;
 }
 
+/** Errors that mean "this disk cannot take the cache now", not a bug: the run goes on from memory. */
+const DISK_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM']);
+
+function diskProblem(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (!err?.code || !DISK_ERRORS.has(err.code)) return undefined;
+  return err.code === 'ENOSPC' || err.code === 'EDQUOT' ? `the disk is full (${err.code})` : `it is not writable (${err.code})`;
+}
+
 export interface FeatureStoreOptions {
   /** Disk cache root; undefined disables the disk cache. */
   cacheDir?: string;
@@ -48,6 +58,11 @@ export class FeatureStore {
   private readonly dir?: string;
   computed = 0;
   fromDisk = 0;
+  /**
+   * Why the disk cache stopped taking features (a full disk…), once it did: what is on disk stays
+   * valid (each file appears whole, by rename), the rest of this run's features stay in memory.
+   */
+  diskError?: string;
 
   get cacheDir(): string | undefined {
     return this.opts.cacheDir;
@@ -61,7 +76,13 @@ export class FeatureStore {
     this.size = opts.featureShape.reduce((a, b) => a * b, 1);
     if (opts.cacheDir) {
       this.dir = path.join(opts.cacheDir, 'features', opts.key);
-      fs.mkdirSync(this.dir, { recursive: true });
+      try {
+        fs.mkdirSync(this.dir, { recursive: true });
+      } catch (e) {
+        const why = diskProblem(e);
+        if (!why) throw e;
+        this.diskError = why;
+      }
     }
   }
 
@@ -87,19 +108,33 @@ export class FeatureStore {
   }
 
   put(file: string, features: Float32Array): void {
-    this.remember(file, features);
-    const p = this.diskPath(file);
+    const p = this.diskError ? undefined : this.diskPath(file);
     if (p) {
       const tmp = `${p}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, Buffer.from(features.buffer, features.byteOffset, features.byteLength));
-      fs.renameSync(tmp, p);
+      try {
+        fs.writeFileSync(tmp, Buffer.from(features.buffer, features.byteOffset, features.byteLength));
+        fs.renameSync(tmp, p);
+      } catch (e) {
+        fs.rmSync(tmp, { force: true }); // never leave a torn file behind (has() would skip it, but it takes space)
+        const why = diskProblem(e);
+        if (!why) throw e;
+        this.diskError = why;
+      }
+    }
+    this.remember(file, features);
+    if (this.diskError && !this.memory.has(file)) {
+      throw new UserError(`the feature cache cannot be written: ${this.diskError}, and the features do not fit in memory (${Math.round(this.memoryBytes / 2 ** 20)} MiB kept)`, {
+        file: this.dir,
+        hint: 'free some disk space and train again (the features already cached are kept and reused), or set TRANSFER_STUDIO_CACHE to a disk with room',
+      });
     }
   }
 
   private remember(file: string, f: Float32Array): void {
     if (this.memory.has(file)) return;
     const budget = this.opts.memoryBudgetBytes ?? 1024 * 1024 * 1024;
-    if (this.memoryBytes + f.byteLength > budget && this.dir) return; // read from disk when needed
+    if (this.memoryBytes + f.byteLength > budget && this.dir && !this.diskError) return; // read from disk when needed
+    if (this.memoryBytes + f.byteLength > budget && this.diskError) return; // not on disk either: put() says so
     this.memory.set(file, f);
     this.memoryBytes += f.byteLength;
   }

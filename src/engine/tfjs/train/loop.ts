@@ -17,6 +17,7 @@ import { makeSchedule } from '../../../core/training/schedule';
 import { restartDropoutMasks } from '../surgery/dropout';
 import { batchLoss, batchMetricSum } from './losses';
 import { disposeGroups, paramGroups, setGroupRates, type ParamGroup } from './optimizers';
+import type { OptimizerState } from './checkpoints';
 import type { Progress } from './progress';
 import { Stepper } from './step';
 import type { BatchSource, EpochScores, Trainee, TrainBatch } from './types';
@@ -35,7 +36,9 @@ export interface LoopOptions {
   progress: Progress;
   validate?(): Promise<EpochScores | undefined>;
   /** Called at the end of every epoch (`best` when the monitored value improved; `final` for the phase's last epoch). */
-  checkpoint?(epoch: number, best: boolean, monitorValue: number | null, final: boolean): Promise<void>;
+  checkpoint?(epoch: number, best: boolean, monitorValue: number | null, final: boolean, optimizer: () => Promise<OptimizerState>): Promise<void>;
+  /** The optimizers' state at `startEpoch` (resume), as a checkpoint kept it. */
+  resumeOptimizer?: OptimizerState;
   /** Bytes one forward + backward pass may use; beyond it a batch runs as micro-batches. */
   stepMemoryBytes?: number;
 }
@@ -56,6 +59,7 @@ export async function trainLoop(trainee: Trainee, source: BatchSource, opts: Loo
   const groups: ParamGroup[] = paramGroups(trainee.layers, trainee.headLayerNames, training, budget.learningRate);
   const variables = groups.flatMap((g) => g.variables);
   if (variables.length === 0) throw new UserError('nothing to train: every layer is frozen and the head has no weights');
+  if (opts.resumeOptimizer) await restoreOptimizers(groups, opts.resumeOptimizer);
   const weights = opts.classWeights ? tf.keep(tf.tensor1d(opts.classWeights)) : undefined;
   const monitor = budget.monitor;
   const stopper = new EarlyStopper(monitor);
@@ -105,7 +109,7 @@ export async function trainLoop(trainee: Trainee, source: BatchSource, opts: Loo
       }
       opts.emit({ type: 'epochEnd', phase, epoch: epoch + 1, epochs: budget.epochs, logs, durationMs: performance.now() - t0, etaSec: opts.progress.etaSec(), tensors: tf.memory().numTensors });
       const stopNow = opts.shouldStop();
-      await opts.checkpoint?.(epoch + 1, improved, monitored, stopper.shouldStop || stopNow || epoch + 1 >= budget.epochs);
+      await opts.checkpoint?.(epoch + 1, improved, monitored, stopper.shouldStop || stopNow || epoch + 1 >= budget.epochs, () => optimizerState(groups));
       if (stopper.shouldStop) {
         stoppedEarly = true;
         epoch++;
@@ -133,6 +137,41 @@ export async function trainLoop(trainee: Trainee, source: BatchSource, opts: Loo
     tf.dispose(weights);
     disposeGroups(groups);
   }
+}
+
+/**
+ * Adam's running powers β₁ᵗ and β₂ᵗ: its setWeights recomputes them as pow(β, t), which rounds
+ * differently from the products an uninterrupted run accumulated; kept as they are, the resumed
+ * run's updates are the same floats.
+ */
+const ADAM_POWERS = ['accBeta1', 'accBeta2'] as const;
+export const OPTIMIZER_EXTRA = 'transferStudio/';
+
+/** Every group's optimizer state: its own variables, a new step-count scalar "iter", and copies of Adam's powers. */
+async function optimizerState(groups: ParamGroup[]): Promise<OptimizerState> {
+  return {
+    groups: await Promise.all(groups.map(async (g) => {
+      const weights = await g.optimizer.getWeights();
+      const o = g.optimizer as unknown as Partial<Record<(typeof ADAM_POWERS)[number], tf.Variable>>;
+      for (const k of ADAM_POWERS) if (o[k]) weights.push({ name: `${OPTIMIZER_EXTRA}${k}`, tensor: o[k].clone() });
+      return { multiplier: g.multiplier, weights };
+    })),
+  };
+}
+
+/** A resumed phase's optimizers continue from the saved state (matched by group: multiplier and size). */
+async function restoreOptimizers(groups: ParamGroup[], state: OptimizerState): Promise<void> {
+  for (const g of groups) {
+    const saved = state.groups.find((s) => s.multiplier === g.multiplier);
+    if (!saved) continue;
+    await g.optimizer.setWeights(saved.weights.filter((w) => !w.name.startsWith(OPTIMIZER_EXTRA)));
+    const o = g.optimizer as unknown as Partial<Record<(typeof ADAM_POWERS)[number], tf.Variable>>;
+    for (const k of ADAM_POWERS) {
+      const w = saved.weights.find((x) => x.name === `${OPTIMIZER_EXTRA}${k}`);
+      if (w && o[k]) o[k].assign(w.tensor);
+    }
+  }
+  tf.dispose(state.groups.flatMap((s) => s.weights.map((w) => w.tensor)));
 }
 
 function fmt(v: number | null): string {

@@ -60,11 +60,12 @@ export async function runPhase(p: PhaseRun, s: RunShared): Promise<LoopResult> {
   const r = await trainLoop(p.trainee, p.source, {
     budget: p.budget, task: s.task, training: s.training, startEpoch: p.startEpoch, classWeights: s.classWeights,
     emit: s.emit, shouldStop: s.shouldStop, progress: s.progress, validate: p.validate, stepMemoryBytes: p.stepMemoryBytes,
+    resumeOptimizer: p.checkpoints ? s.checkpointer.takeResumedOptimizer(phase) : undefined,
     checkpoint: p.checkpoints
-      ? async (epoch, best, value, final) => {
+      ? async (epoch, best, value, final, optimizer) => {
         const now = performance.now();
         if (final || now - lastWrite >= every) {
-          await s.checkpointer.save('checkpoint', phase, epoch, { name: monitor, value });
+          await s.checkpointer.save('checkpoint', phase, epoch, { name: monitor, value }, optimizer);
           lastWrite = performance.now();
         }
         if (!best) return;

@@ -11,6 +11,7 @@ import type { Task } from '../../../core/recipe/schema';
 import { batchLoss, batchMetricSum } from './losses';
 import type { Trainee, TrainBatch } from './types';
 import { keepingDropoutMasks } from '../surgery/dropout';
+import { isContainer, leafLayers } from '../surgery/layers';
 import { planMicroBatch } from './memory';
 
 export interface StepOptions {
@@ -26,6 +27,19 @@ interface Grads {
   value: tf.Scalar;
   metric: tf.Scalar;
   grads: tf.NamedTensorMap;
+}
+
+/** Runs `fn`, then puts every BatchNormalization layer's moving mean and variance back as they were. */
+async function keepingMovingStatistics<T>(layers: tf.layers.Layer[], fn: () => Promise<T>): Promise<T> {
+  const leaves = layers.flatMap((l) => (isContainer(l) ? leafLayers(l) : [l]));
+  const stats = leaves.filter((l) => l.getClassName() === 'BatchNormalization').flatMap((l) => l.weights.filter((w) => /moving_(mean|variance)/.test(w.name)));
+  const saved = stats.map((w) => tf.keep(w.read().clone()));
+  try {
+    return await fn();
+  } finally {
+    stats.forEach((w, i) => w.write(saved[i]!));
+    tf.dispose(saved);
+  }
 }
 
 export class Stepper {
@@ -63,10 +77,12 @@ export class Stepper {
     const budget = this.opts.stepMemoryBytes;
     if (!budget || n < 2) return;
     // a measurement, not a step: the dropout masks of the first real step stay what they would be
-    const plan = await keepingDropoutMasks(this.trainee.layers, () => planMicroBatch((k) => tf.tidy(() => {
+    // nor the moving BatchNorm statistics: a forward pass in training mode updates them, and a
+    // resumed run (which measures at its first epoch) must end where an uninterrupted one does
+    const plan = await keepingMovingStatistics(this.trainee.layers, () => keepingDropoutMasks(this.trainee.layers, () => planMicroBatch((k) => tf.tidy(() => {
       const { value, metric, grads } = this.gradsOf(tf.slice(b.xs, 0, k), tf.slice(b.ys, 0, k), 1, true);
       tf.dispose([value, metric, ...Object.values(grads)]);
-    }), n, budget));
+    }), n, budget)));
     if (plan.size >= n) return;
     this.microBatch = plan.size;
     const mib = (x: number): string => `${Math.round(x / 2 ** 20)} MiB`;
