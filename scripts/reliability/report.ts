@@ -20,7 +20,7 @@ const GROUP_TITLES: Record<Group, string> = {
   recipes: 'Recipes',
   data: 'Data',
   faults: 'Faults: kills, Ctrl-C, full disks, resume',
-  scale: 'Scale (--full)',
+  scale: 'Scale (50,000 images with --full)',
 };
 
 function cell(s: string): string {
