@@ -21,10 +21,13 @@ export async function benchWorker(): Promise<void> {
   };
   const epochs = quick ? 2 : 3;
   log(`worker: ${perClass * 10} images at ${size}², cached vs uncached epochs…`);
-  // cached epochs cost a tenth of a second: more of them give a steadier median (the first one warms up)
-  const cached = await runWorker(recipe('cached', {}, { epochs: quick ? 4 : 8 }), { TRANSFER_STUDIO_CACHE: path.join(work, 'cache-a'), TRANSFER_STUDIO_EXTRACT_THREADS: '1' });
+  // cached epochs cost tens of milliseconds and the first few run 2–3× slower while WASM and the
+  // JIT warm up: many of them (no early stopping), the warm-up left out of the median
+  const cachedEpochs = quick ? 16 : 30;
+  const warmUp = quick ? 4 : 6;
+  const cached = await runWorker(recipe('cached', {}, { epochs: cachedEpochs, earlyStopping: false }), { TRANSFER_STUDIO_CACHE: path.join(work, 'cache-a'), TRANSFER_STUDIO_EXTRACT_THREADS: '1' });
   const uncached = await runWorker(recipe('uncached', { cache: 'off' }, { epochs }), { TRANSFER_STUDIO_CACHE: path.join(work, 'cache-b') });
-  const c = median(epochSeconds(cached));
+  const c = median(epochSeconds(cached).slice(warmUp));
   const u = median(epochSeconds(uncached));
   results.epochSecondsCached = c;
   results.epochSecondsUncached = u;
