@@ -13,7 +13,7 @@ import { checkOutputFolder, type ResolvedRecipe } from '../core/recipe/resolve';
 import { claimRunFolder } from '../core/runFolder';
 import { chooseEngine } from '../engine/pytorch/choice';
 import { executePyTorch } from '../engine/pytorch/run';
-import { writeFileAtomic } from '../engine/tfjs/io/save';
+import { claimOutput, writeFileAtomic } from '../engine/tfjs/io/save';
 import { readRecipe } from '../engine/tfjs/recipe';
 import { executeTfjs, explainTfjsError, type RunContext } from '../engine/tfjs/train/run';
 
@@ -43,6 +43,8 @@ function applyOverrides(recipe: ResolvedRecipe, o: TrainOverrides): ResolvedReci
 /** A torchvision or TorchScript model trains on the PyTorch engine whatever `auto` would pick. */
 function engineFor(recipe: ResolvedRecipe): EnginePreference {
   const ref = parseModelRef(recipe.model);
+  // domain adaptation is TF.js-only for now: `auto` must not hand such a recipe to PyTorch, which would ignore it
+  if (ref.kind === 'layers' && recipe.raw.domain && recipe.engine.name === 'auto') return 'tfjs';
   if (ref.kind === 'layers') return recipe.engine.name;
   if (recipe.engine.name === 'tfjs') {
     throw new UserError(`a ${ref.kind} model trains on the PyTorch engine, not TF.js`, { file: recipe.file, jsonPath: '/engine/name', hint: 'remove "engine": {"name": "tfjs"} (or --engine tfjs), or use a TF.js / Keras model' });
@@ -53,6 +55,7 @@ function engineFor(recipe: ResolvedRecipe): EnginePreference {
 export async function runTraining(recipeFile: string, overrides: TrainOverrides, ctx: RunContext): Promise<void> {
   const started = performance.now();
   const recipe = applyOverrides(readRecipe(recipeFile), overrides);
+  const releaseOutput = claimOutput(recipe.output); // a second run on the same output is refused here
   const runDir = overrides.runDir ?? defaultRunDir(recipe);
   fs.mkdirSync(runDir, { recursive: true });
   const logFile = path.join(runDir, 'events.jsonl');
@@ -93,6 +96,7 @@ export async function runTraining(recipeFile: string, overrides: TrainOverrides,
     summary = { engine, error: error.message };
     throw e;
   } finally {
+    releaseOutput();
     clearInterval(flushTimer);
     flush();
     for (const fn of deferred) fn();

@@ -285,6 +285,30 @@ describe('dashboard webview (headless Chromium, fake VS Code host, recorded runs
       await panel.close();
     });
 
+    it('domain adaptation: source and target accuracy before and after, the feature gap, and both domains\' features in 2-D before and after', async () => {
+      const { run, events } = loadRun('domain-run');
+      const r = of(events, 'domain')[0]!.report;
+      const panel = await openDashboard({ theme: 'dark' });
+      await panel.send({ type: 'state', run, events, trusted: true });
+      await panel.page.waitForSelector('#domain:not(.hidden)');
+      assert.equal(await panel.page.locator('#domain-title').textContent(), 'Domain adaptation: AdaBN');
+      const rows = await panel.page.locator('#domain-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+      assert.deepEqual(rows[0], [`source (${r.source.split})`, pct(r.source.before.accuracy), pct(r.source.after.accuracy)]);
+      assert.deepEqual(rows[1], [`target (${r.targetScores!.before.examples} labelled)`, pct(r.targetScores!.before.accuracy), pct(r.targetScores!.after.accuracy)]);
+      assert.ok(r.targetScores!.after.accuracy! > r.targetScores!.before.accuracy!, 'the recorded run really adapted');
+      for (const [id, pts] of [['#domain-before', r.projection.before], ['#domain-after', r.projection.after]] as const) {
+        assert.equal(await panel.page.locator(`${id} circle.source`).count(), pts.source.length);
+        assert.equal(await panel.page.locator(`${id} circle.target`).count(), pts.target.length);
+      }
+      // the same basis: a point's place in the plot follows its coordinates (the first target point, before vs after)
+      const cx = async (id: string): Promise<number> => Number(await panel.page.locator(`${id} circle.target`).first().getAttribute('cx'));
+      const [b0, a0] = [r.projection.before.target[0]![0], r.projection.after.target[0]![0]];
+      if (Math.abs(b0 - a0) > 1e-3) assert.equal(Math.sign((await cx('#domain-after')) - (await cx('#domain-before'))), Math.sign(a0 - b0));
+      assert.deepEqual(panel.errors, []);
+      await panel.screenshot('dashboard-domain-dark');
+      await panel.close();
+    });
+
     it('multi-label: per-label scores, exact match, skipped files and the imbalance warning', async () => {
       const { run, events } = loadRun('multi-label-run');
       const report: EvaluationReport = of(events, 'evaluation')[0]!.report;

@@ -11,6 +11,7 @@ import { DASHBOARD_PROTOCOL_VERSION, type DashboardHostMessage, type DashboardMe
 import { onThemeChange } from '../shared/theme';
 import { connect, h } from '../shared/vscodeApi';
 import { LiveChart, type Marker } from './charts';
+import { DomainView } from './domain';
 import { EvaluationView } from './evaluation';
 import { compact, isFractionMetric, metricTitle, pct } from './format';
 import { Header } from './header';
@@ -38,6 +39,7 @@ const requested = new Set<string>();
 // ── layout ──────────────────────────────────────────────────────────────────────────────────────────
 const header = new Header(post);
 const evaluation = new EvaluationView(post);
+const domainView = new DomainView();
 const epochTable = new EpochTable();
 const dataset = new DatasetView();
 const log = new LogView();
@@ -60,7 +62,7 @@ const rateBox = chartBox('rate', 'Learning rate', 'small');
 const trainingSection = h('section', { id: 'training', 'aria-labelledby': 'training-title' }, h('h2', { id: 'training-title' }, 'Training'), h('div', { class: 'charts' }, lossBox.box, metricBox.box, rateBox.box));
 const epochsSection = h('section', { id: 'epochs-section', 'aria-labelledby': 'epochs-title' }, h('h2', { id: 'epochs-title' }, 'Epochs'), epochTable.root);
 const datasetSection = h('section', { id: 'dataset-section', 'aria-labelledby': 'dataset-title' }, h('h2', { id: 'dataset-title' }, 'Dataset'), dataset.root);
-app.append(header.root, ...header.below, evaluation.root, trainingSection, epochsSection, datasetSection, h('section', { class: 'log-wrap' }, log.root));
+app.append(header.root, ...header.below, evaluation.root, domainView.root, trainingSection, epochsSection, datasetSection, h('section', { class: 'log-wrap' }, log.root));
 
 const markers = (): Marker[] => {
   const ft = model.phases.get('fineTune');
@@ -132,6 +134,7 @@ function renderNow(): void {
   if (ev?.report.worst?.length) requestThumbnails(ev.report.worst.map((w) => w.file));
   if (model.dataset) requestThumbnails(dataset.exampleFiles(model.dataset));
   evaluation.render(ev, status, model.trusted, model.done && !model.done.stopped ? model.done.output : model.run?.output, thumbnails);
+  domainView.render(model.domain);
   epochTable.render(model);
   dataset.render(model.dataset, thumbnails);
   log.render(model);

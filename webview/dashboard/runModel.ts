@@ -57,6 +57,7 @@ export class RunModel {
   checkpoint?: Ev<'checkpoint'>;
   bestCheckpoint?: Ev<'checkpoint'>;
   evaluation?: Ev<'evaluation'>;
+  domain?: Ev<'domain'>;
   done?: Ev<'done'>;
   error?: Ev<'error'>;
   /** The newest log messages (at most 500); `logTotal` counts all of them. */
@@ -179,6 +180,10 @@ export class RunModel {
         if (report) this.evaluation = { ...e, report, baseline: cleanEvaluation(e.baseline), warnings: strings(e.warnings) };
         break;
       }
+      case 'domain':
+        // drawn only when its parts are there (an old or damaged log may lack some)
+        if (e.report && cleanEvaluation(e.report.source?.before) && cleanEvaluation(e.report.source?.after) && Array.isArray(e.report.projection?.before?.source)) this.domain = e;
+        break;
       case 'done':
         this.done = e;
         break;

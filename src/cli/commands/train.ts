@@ -102,6 +102,13 @@ export async function train(argv: string[], cli: Cli): Promise<number> {
           case 'evaluation':
             evaluation = e;
             break;
+          case 'domain': {
+            const r = e.report;
+            const acc = (x: { accuracy?: number | null }): string => (typeof x.accuracy === 'number' ? `${(x.accuracy * 100).toFixed(1)}%` : '–');
+            clearLine();
+            cli.out(`domain adaptation (${r.method}, ${r.targetImages} target images): source ${r.source.split} ${acc(r.source.before)} → ${acc(r.source.after)}${r.targetScores ? `; target ${acc(r.targetScores.before)} → ${acc(r.targetScores.after)}` : ''}; feature gap ${r.gap.before.coral.toPrecision(3)} → ${r.gap.after.coral.toPrecision(3)}`);
+            break;
+          }
           case 'checkpoint':
             if (cli.verbose) cli.out(`checkpoint: ${e.path}${e.best ? ' (best so far)' : ''}`);
             break;
@@ -140,7 +147,13 @@ export async function train(argv: string[], cli: Cli): Promise<number> {
       cli.err(lastCheckpoint ? `aborted; the last checkpoint is ${lastCheckpoint} (resume with --resume ${lastCheckpoint})` : 'aborted before the first checkpoint');
       return 130;
     }
-    if (r.error) throw r.error;
+    if (r.error) {
+      // a worker that died (killed, out of memory) is not a bug of the recipe's: say where to go on from
+      if (/^the training worker (crashed|ran out of memory)/.test(r.error.message)) {
+        throw new UserError(`${r.error.message}; ${lastCheckpoint ? `the last checkpoint is ${lastCheckpoint}` : 'no checkpoint had been written yet'}`, { hint: lastCheckpoint ? `resume with --resume ${lastCheckpoint}` : 'train again' });
+      }
+      throw r.error;
+    }
     const done = r.done!;
     if (!json) {
       if (epochs.length) cli.out(`\n${epochTable(epochs, phaseEnds)}`);

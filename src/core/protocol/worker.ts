@@ -7,7 +7,7 @@
 import { BACKENDS, ENGINES } from '../recipe/defaults';
 import * as z from '../zod';
 import {
-  BackendInfoSchema, BackendPreferenceSchema, DatasetReportSchema, ErrorInfoSchema, EvaluationReportSchema, EngineChoiceSchema, ModelSummarySchema, PhaseSchema, PredictionSchema, ProbeReportSchema,
+  BackendInfoSchema, BackendPreferenceSchema, DatasetReportSchema, DomainReportSchema, ErrorInfoSchema, EvaluationReportSchema, EngineChoiceSchema, ModelSummarySchema, PhaseSchema, PredictionSchema, ProbeReportSchema,
 } from './reports';
 
 /** 2: typed replies, the `outputs` event, engine fields in `started`, the `check` request gone. */
@@ -66,6 +66,8 @@ export const WorkerEventSchema = z.discriminatedUnion('type', [
   /** Raw model outputs of an engine process for one split; the evaluation report is computed from them in core. */
   z.object({ type: z.literal('outputs'), split: z.string(), files: z.array(z.string()), values: z.array(z.array(z.number())) }),
   z.object({ type: z.literal('evaluation'), report: EvaluationReportSchema, baseline: z.optional(EvaluationReportSchema), warnings: z.array(z.string()) }),
+  /** The recipe's domain adaptation, after the evaluation (the model saved is the adapted one). */
+  z.object({ type: z.literal('domain'), report: DomainReportSchema }),
   z.object({ type: z.literal('done'), output: z.string(), stopped: z.boolean(), durationMs: z.number() }),
   z.object({ type: z.literal('error'), error: ErrorInfoSchema, id: z.optional(z.number()) }),
   z.object({ type: z.literal('result'), id: z.number(), value: z.unknown() }),

@@ -1,5 +1,4 @@
 /** Parse and validate recipe text; every problem names its JSON path and what was expected. */
-import * as path from 'node:path';
 import * as jsonc from 'jsonc-parser';
 import type * as z from '../zod';
 import { isUserError, UserError } from '../errors';
@@ -23,6 +22,19 @@ export function pointer(path: readonly PropertyKey[]): string {
   return path.length === 0 ? '' : '/' + path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 }
 
+/** What the branches of a plain union accepted at this path ("expected boolean or object"), when each says so. */
+function unionExpectation(issue: z.core.$ZodIssue & { code: 'invalid_union' }): string | undefined {
+  const alternatives = new Set<string>();
+  for (const branch of issue.errors ?? []) {
+    const top = branch.find((i) => i.path.length === 0);
+    if (top?.code === 'invalid_type') alternatives.add(top.expected);
+    else if (top?.code === 'invalid_value') top.values.forEach((v) => alternatives.add(JSON.stringify(v)));
+    else return undefined;
+  }
+  if (!alternatives.size) return undefined;
+  return `expected ${[...alternatives].join(' or ')}${'input' in issue && issue.input !== undefined ? `, got ${JSON.stringify(issue.input)}` : ''}`;
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
@@ -31,7 +43,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     case 'invalid_union':
       if ('discriminator' in issue && issue.discriminator) return `expected "${issue.discriminator}" to be one of the known values`;
-      return issue.message;
+      return unionExpectation(issue) ?? issue.message;
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     default:
@@ -62,7 +74,9 @@ export function semanticProblems(recipe: Recipe): RecipeProblem[] {
   }
 }
 
-const sameFolder = (a: string, b: string): boolean => path.normalize(a).replace(/[\\/]+$/, '') === path.normalize(b).replace(/[\\/]+$/, '');
+// no node:path here: the designer's webview validates recipes too
+const folderKey = (p: string): string => (/^[\\/]/.test(p) ? '/' : '') + p.split(/[\\/]+/).filter((seg) => seg !== '' && seg !== '.').join('/');
+const sameFolder = (a: string, b: string): boolean => folderKey(a) === folderKey(b);
 
 /** The `domain` object's rules: the TF.js engine only, DANN only with fine-tuning, adaptation and evaluation images apart. */
 function domainProblems(recipe: Recipe, modelKind: string): RecipeProblem[] {

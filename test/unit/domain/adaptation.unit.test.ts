@@ -44,6 +44,11 @@ async function adaptRun(p: ReturnType<typeof project>, name: string, domain: Rec
   assert.equal(err, undefined, err?.error.message);
   const done = ofType(events, 'done')[0]!;
   const saved = JSON.parse(fs.readFileSync(path.join(done.output, 'evaluation.json'), 'utf8')) as { domain: DomainReport };
+  // the dashboard and the CLI get the same report as a `domain` event, once
+  const events_ = ofType(events, 'domain');
+  assert.equal(events_.length, 1);
+  assert.deepEqual(events_[0]!.report, saved.domain);
+  if (process.env.TS_RECORD_DOMAIN_RUN) fs.writeFileSync(process.env.TS_RECORD_DOMAIN_RUN.replace('NAME', name), fs.readFileSync(path.join(p.dir, `run-${name}`, 'events.jsonl')));
   return { report: saved.domain, output: done.output, logs: ofType(events, 'log').map((e) => e.message) };
 }
 

@@ -267,6 +267,7 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
     });
     saved = r.model;
     domainReport = r.report;
+    emit({ type: 'domain', report: r.report });
   }
   const domainSummary = domainReport && {
     method: domainReport.method,
