@@ -70,9 +70,10 @@ export function activate(context: vscode.ExtensionContext): TransferStudioApi {
     treeView.message = session.model ? `${session.model.url ?? vscode.workspace.asRelativePath(session.model.file)}${session.recipe ? ` — adapted by ${vscode.workspace.asRelativePath(session.recipe.uri)}` : ' — no recipe yet: changes create one'}${c?.error ? `\n⚠ ${c.error}` : ''}` : undefined;
   };
 
+  const runsView = vscode.window.createTreeView('transferStudio.runs', { treeDataProvider: runsTree, canSelectMany: true });
   context.subscriptions.push(
     log, engine, session, modelTree, treeView, runs, runsTree, dashboards, designer,
-    vscode.window.createTreeView('transferStudio.runs', { treeDataProvider: runsTree, canSelectMany: true }),
+    runsView,
     new RunStatusBar(runs),
     DesignerProvider.register(designer),
     vscode.window.registerCustomEditorProvider(INSPECTOR_VIEW_TYPE, inspector, { webviewOptions: { retainContextWhenHidden: false } }),
@@ -97,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): TransferStudioApi {
   const deps: CommandDeps = { context, session, engine, runs, dashboards, log, treeView };
   const actions = modelActions(deps);
   context.subscriptions.push(...registerModelCommands(deps, actions), ...registerRunCommands(deps, actions), ...registerEvaluationCommands(deps));
-  context.subscriptions.push(...registerCompareCommands(deps));
+  context.subscriptions.push(...registerCompareCommands(deps, () => runsView.selection));
   void runs.loadHistory();
   log.info(`Transfer Studio activated in ${Date.now() - t0} ms (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: inspection only'})`);
   return { session, modelTree, treeView, runs, dashboards, designer, inspector, engine, errors: recentErrors, setTrainable: (layer, trainable) => vscode.commands.executeCommand('transferStudio.setTrainable', layer, trainable) as Promise<void> };

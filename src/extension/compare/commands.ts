@@ -42,12 +42,14 @@ async function pickRuns(d: CommandDeps, preselected: Run[]): Promise<Run[] | und
   return picked?.map((p) => p.run);
 }
 
-export function registerCompareCommands(d: CommandDeps): vscode.Disposable[] {
+/** `selection`: the Runs view's selected items (its title-bar button passes no arguments). */
+export function registerCompareCommands(d: CommandDeps, selection: () => readonly unknown[] = () => []): vscode.Disposable[] {
   const panels = new ComparePanels({ extensionUri: d.context.extensionUri, engine: d.engine, log: d.log, manager: d.runs, recordMessages: d.context.extensionMode === vscode.ExtensionMode.Test });
   return [
     panels,
     command(d.log, 'transferStudio.compareRuns', async (...args: unknown[]): Promise<ComparePanel | undefined> => {
       let runs = runsOf(d, args);
+      if (args.length === 0) runs = runsOf(d, [undefined, [...selection()]]);
       if (runs.length < 2) runs = (await pickRuns(d, runs)) ?? [];
       if (runs.length === 0) return undefined;
       if (runs.length < 2) throw new UserError('pick two or more runs to compare');
