@@ -42,9 +42,11 @@ async function main(): Promise<void> {
   results.seconds = Math.round((performance.now() - t0) / 1000);
   const keys = Object.entries(results).filter(([, v]) => typeof v === 'number');
   console.log('\n' + table(['key', 'value'], keys.map(([k, v]) => [k, Number.isInteger(v) ? String(v) : (v as number).toFixed(2)]), ['l', 'r']));
-  // a partial run (--only) adds its keys to the last full results instead of replacing them
+  // a partial run (--only) adds its keys to the last full results instead of replacing them; a full
+  // run keeps what other suites record here (the reliability suite's reliabilityScale)
   const out = path.join(__dirname, 'results.json');
-  const previous = i >= 0 && fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown> : {};
+  const last = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown> : {};
+  const previous = i >= 0 ? last : ('reliabilityScale' in last ? { reliabilityScale: last.reliabilityScale } : {});
   const tmp = `${out}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, JSON.stringify({ ...previous, ...results, ...(i >= 0 ? { partial: only } : {}) }, null, 2) + '\n');
   fs.renameSync(tmp, out);
