@@ -11,9 +11,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { api, closeAllEditors, waitFor, workspaceDir } from './helpers';
 
-/** A recipe whose batches decode and augment images every step (no feature cache): a run that lasts until stopped. */
+/**
+ * A recipe whose batches decode and augment images every step (no feature cache): a run that lasts
+ * until stopped. Everything lives in its own folder of the workspace, with its own copy of the model,
+ * so that the other suites' "which recipe uses this model" lookups never find these recipes.
+ */
 function writeRecipe(name: string, output = `./${name}-out`): vscode.Uri {
-  const dir = workspaceDir();
+  const dir = path.join(workspaceDir(), 'lifecycle');
   for (const c of ['bag', 'sneaker', 'trouser']) fs.cpSync(path.join(process.env.TS_ROOT!, 'examples', 'fashion-mini', 'train', c), path.join(dir, 'fashion', 'train', c), { recursive: true });
   if (!fs.existsSync(path.join(dir, 'emotion'))) fs.cpSync(path.join(process.env.TS_ROOT!, 'test', 'fixtures', 'models', 'layers-mobilenet025-emotion-functional'), path.join(dir, 'emotion'), { recursive: true });
   const file = path.join(dir, `${name}.adapt.json`);
@@ -38,6 +42,8 @@ describe('training lifecycle', () => {
   after(async () => {
     await vscode.workspace.getConfiguration('transferStudio').update('maxConcurrentRuns', undefined, vscode.ConfigurationTarget.Workspace);
     await closeAllEditors();
+    // the recipes go with the suite: a later suite opening a model must not find them
+    fs.rmSync(path.join(workspaceDir(), 'lifecycle'), { recursive: true, force: true });
   });
 
   it('10 start/stop cycles leave no worker process and do not grow the extension host', async function () {

@@ -8,7 +8,9 @@ import { api, closeAllEditors, copyIntoWorkspace, waitFor, workspaceDir } from '
 describe('the Model view in a real VS Code', () => {
   let modelDir: string;
   before(async () => {
-    modelDir = copyIntoWorkspace('test/fixtures/models/layers-mobilenet025-emotion-functional', 'emotion');
+    // a copy of its own: other suites' recipes adapt ./emotion/model.json, and opening a model that a
+    // workspace recipe adapts makes that recipe the active one (this suite starts with none)
+    modelDir = copyIntoWorkspace('test/fixtures/models/layers-mobilenet025-emotion-functional', 'tree-emotion');
     for (const c of ['bag', 'sneaker', 'trouser']) fs.cpSync(path.join(process.env.TS_ROOT!, 'examples', 'fashion-mini', 'train', c), path.join(workspaceDir(), 'data', c), { recursive: true });
   });
   after(closeAllEditors);
@@ -35,7 +37,7 @@ describe('the Model view in a real VS Code', () => {
     const a = await api();
     await a.setTrainable('conv_pw_13', true);
     const uri = await waitFor('the recipe', () => a.session.recipe?.uri);
-    assert.match(uri.fsPath, /emotion\.adapt\.json$/);
+    assert.match(uri.fsPath, /\/tree-emotion\.adapt\.json$/);
     const doc = await vscode.workspace.openTextDocument(uri);
     await waitFor('the edit', () => /"trainable"/.test(doc.getText()));
     const recipe = JSON.parse(doc.getText());
