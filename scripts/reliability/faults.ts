@@ -160,7 +160,7 @@ function killCase(name: string, target: Target, moment: Moment, what: string, o:
   return {
     name,
     group: 'faults',
-    extension: target === 'worker' ? 'the dashboard gets the same crash event and marks the run failed' : undefined,
+    extension: target === 'worker' ? 'the dashboard gets the same crash event, marks the run failed and offers Resume from the last checkpoint (the error notification too) — see test/vscode/lifecycle.vscode.test.ts' : undefined,
     what,
     setup: async (dir, ctx) => {
       workspace(dir, slowRecipe());
@@ -288,7 +288,7 @@ export const faultCases: Case[] = [
           same('the previous output', ctx.state.previous as string, ctx.state.afterFull as string),
           check((ctx.state.leftAfterFull as string[]).length === 0, 'no staging folder left on the full disk', `left on the disk: ${(ctx.state.leftAfterFull as string[]).join(', ')}`),
           check(again.code === 0 && completeModel(path.join(disk, 'out')).ok, 'with space again, the next run saves a complete model', `the next run failed: exit ${again.code}: ${userLine(again)}`),
-          absentOrComplete(path.join(dir, 'out'), 'no output in the workspace either:'),
+          absentOrComplete(path.join(dir, 'out'), 'workspace output'),
         ];
       },
     },

@@ -58,9 +58,9 @@ export function markdown(results: Result[], o: { mode: string; seconds: number; 
     if (!rows.length) continue;
     lines.push(`## ${GROUP_TITLES[g]}`, '', '| case | what was done | what the user saw | files before/after | verdict |', '|---|---|---|---|---|');
     for (const r of rows) {
-      const saw = r.status === 'not run' ? '–' : r.status === 'skipped' ? `skipped: ${r.message ?? ''}` : `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}: \`${cell(r.message ?? '')}\``;
+      const saw = r.status === 'not run' ? (r.message ? `(last --full run) exit ${r.code}: \`${cell(r.message)}\`` : '–') : r.status === 'skipped' ? `skipped: ${r.message ?? ''}` : `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}: \`${cell(r.message ?? '')}\``;
       const files = r.checks.map((k) => `${k.ok ? '' : '✗ '}${k.text}`).join('; ');
-      const verdict = r.status === 'pass' ? 'pass' : r.status === 'fail' ? `**FAIL** — ${r.why.join('; ')}` : r.status;
+      const verdict = r.status === 'pass' ? 'pass' : r.status === 'fail' ? `**FAIL** — ${r.why.join('; ')}` : r.status === 'not run' && r.message ? `not run (last --full: ${r.why.length ? `**FAIL** — ${r.why.join('; ')}` : 'pass'})` : r.status;
       const what = `${r.c.what}${r.c.extension ? ` *(extension: ${r.c.extension})*` : ''}${r.notes.length ? ` — ${r.notes.join('; ')}` : ''} (expects ${expectText(r.c)})`;
       lines.push(`| ${cell(r.c.name)} | ${cell(what)} | ${cell(saw)} | ${cell(files || '–')} | ${cell(verdict)} |`);
     }

@@ -87,6 +87,20 @@ async function runCase(c: Case, suite: SuiteServices, full: boolean, warmCache: 
   return result;
 }
 
+/** scripts/reliability/full-results.json: each --full case's last result (what the report shows when a run leaves it out). */
+const FULL_RESULTS = path.join(ROOT, 'scripts', 'reliability', 'full-results.json');
+type StoredResult = Omit<Result, 'c'> & { at: string };
+
+function storable(r: Result): Omit<Result, 'c'> {
+  const { c: _c, ...rest } = r;
+  return rest;
+}
+
+function notRun(c: Case, last: StoredResult | undefined): Result {
+  if (!last) return { c, status: 'not run', checks: [], why: [], notes: [], ms: 0 };
+  return { ...last, c, status: 'not run', notes: [`not run this time; its last \`--full\` run (${last.at.slice(0, 16).replace('T', ' ')} UTC) ended **${last.status}** in ${Math.round(last.ms / 1000)} s`, ...last.notes] };
+}
+
 function print(r: Result): void {
   const mark = { pass: 'ok  ', fail: 'FAIL', skipped: 'skip', 'not run': '----' }[r.status];
   console.log(`${mark} ${r.c.group.padEnd(7)} ${r.c.name.padEnd(38)} ${(r.ms / 1000).toFixed(1).padStart(6)} s  ${r.status === 'fail' ? r.why.join('; ') : r.status === 'skipped' ? r.message : ''}`);
@@ -124,7 +138,11 @@ async function main(): Promise<number> {
   await Promise.all(background);
   if (!('error' in servers)) await servers.close();
 
-  const ordered: Result[] = CASES.filter((c) => results.has(c) || (!o.only && c.full && !o.full)).map((c) => results.get(c) ?? { c, status: 'not run', checks: [], why: [], notes: [], ms: 0 });
+  // the slow cases' last --full results are kept, so a default run's report can still show them
+  const lastFull = fs.existsSync(FULL_RESULTS) ? (JSON.parse(fs.readFileSync(FULL_RESULTS, 'utf8')) as Record<string, StoredResult>) : {};
+  for (const [c, r] of results) if (c.full && r.status !== 'skipped') lastFull[c.name] = { ...storable(r), at: new Date().toISOString() };
+  if ([...results.keys()].some((c) => c.full)) fs.writeFileSync(FULL_RESULTS, JSON.stringify(lastFull, null, 2) + '\n');
+  const ordered: Result[] = CASES.filter((c) => results.has(c) || (!o.only && c.full && !o.full)).map((c) => results.get(c) ?? notRun(c, lastFull[c.name]));
   const seconds = (performance.now() - t0) / 1000;
   if (!o.only || o.report) {
     const scale = fs.existsSync(SCALE_RESULTS) && selected.some((c) => c.group === 'scale') ? (JSON.parse(fs.readFileSync(SCALE_RESULTS, 'utf8')) as Record<string, unknown>) : undefined;

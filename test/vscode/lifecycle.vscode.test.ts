@@ -42,6 +42,7 @@ describe('training lifecycle', () => {
   after(async () => {
     await vscode.workspace.getConfiguration('transferStudio').update('maxConcurrentRuns', undefined, vscode.ConfigurationTarget.Workspace);
     await closeAllEditors();
+    delete process.env.TRANSFER_STUDIO_CHECKPOINT_SECONDS;
     // the recipes go with the suite: a later suite opening a model must not find them
     fs.rmSync(path.join(workspaceDir(), 'lifecycle'), { recursive: true, force: true });
   });
@@ -114,14 +115,21 @@ describe('training lifecycle', () => {
     assert.equal(run.info.status, 'stopped');
   });
 
-  it('a worker killed mid-run is reported on the run', async function () {
+  it('a worker killed mid-run is reported on the run, and Resume goes on from its last checkpoint', async function () {
     this.timeout(300_000);
     const a = await api();
     const uri = writeRecipe('killed');
+    // a checkpoint after every epoch (the default writes one every 30 s): the worker inherits this
+    process.env.TRANSFER_STUDIO_CHECKPOINT_SECONDS = '0';
     const id = (await vscode.commands.executeCommand('transferStudio.startTraining', uri)) as string;
     const run = a.runs.get(id)!;
     const pid = run.client!.pid!;
-    await waitFor('a batch', () => run.events.some((e) => e.type === 'batchEnd'), 120_000);
+    // killed in the middle of an epoch after the first checkpoint
+    await waitFor('a checkpoint', () => run.events.some((e) => e.type === 'checkpoint' && !e.best), 180_000);
+    const batches = run.events.filter((e) => e.type === 'batchEnd').length;
+    await waitFor('a batch after it', () => run.events.filter((e) => e.type === 'batchEnd').length > batches, 60_000).catch((e: Error) => {
+      throw new Error(`${e.message}; the run's last events: ${run.events.slice(-8).map((x) => x.type === 'log' ? `log: ${x.message}` : x.type).join(' | ')}; status ${run.info.status}`);
+    });
     const before = a.errors().length;
     process.kill(pid, 'SIGKILL');
     await waitFor('the run to end', () => !run.active, 30_000);
@@ -129,5 +137,20 @@ describe('training lifecycle', () => {
     assert.match(run.info.error ?? '', /the training worker (crashed \(signal SIGKILL\)|exited unexpectedly)/);
     await waitFor('the error notification', () => a.errors().slice(before).some((m) => /Training "killed" failed: the training worker/.test(m)), 10_000);
     assert.ok(!alive(pid));
+
+    // the notification and the dashboard offer Resume; both run this command on the run
+    const checkpoint = run.resumeCheckpoint();
+    assert.ok(checkpoint && fs.existsSync(path.join(checkpoint, 'model.json')), `a checkpoint on disk to resume from: ${checkpoint}`);
+    const ckptEvent = [...run.events].reverse().find((e) => e.type === 'checkpoint' && !e.best);
+    const id2 = (await vscode.commands.executeCommand('transferStudio.resumeTraining', id)) as string;
+    assert.notEqual(id2, id, 'a new run');
+    const resumed = a.runs.get(id2)!;
+    await waitFor('the resumed run to train', () => resumed.events.some((e) => e.type === 'batchEnd'), 120_000);
+    const log = resumed.events.map((e) => (e.type === 'log' ? e.message : '')).join('\n');
+    assert.match(log, new RegExp(`resuming from .*checkpoint \\(head, after epoch ${ckptEvent?.type === 'checkpoint' ? ckptEvent.epoch : '?'}\\)`));
+    const first = resumed.events.find((e) => e.type === 'epochStart');
+    assert.ok(first?.type === 'epochStart' && ckptEvent?.type === 'checkpoint' && first.epoch === ckptEvent.epoch + 1, `the resumed run starts at the epoch after the checkpoint's (${ckptEvent?.type === 'checkpoint' ? ckptEvent.epoch : '?'}), got ${first?.type === 'epochStart' ? first.epoch : '?'}`);
+    await vscode.commands.executeCommand('transferStudio.stopTraining', id2);
+    await waitFor('the resumed run to stop', () => !resumed.active, 60_000);
   });
 });

@@ -339,8 +339,29 @@ describe('dashboard webview (headless Chromium, fake VS Code host, recorded runs
       assert.match((await panel.page.locator('#progress-text').textContent())!, /^Stopped after 14s · Epoch 18\/46 \(fine-tune 12\/40\)$/);
       assert.equal(await panel.page.locator('#status').textContent(), 'Stopped');
       assert.ok(await panel.page.locator('#stop').isHidden());
+      // Resume: the host picks the checkpoint, the webview only asks
+      assert.match((await panel.page.locator('#resume').textContent())!, /Resume after fine-tune epoch 12/);
+      await panel.page.locator('#resume').click();
+      assert.deepEqual((await panel.posted()).filter((m) => m.type === 'resume'), [{ type: 'resume' }]);
       assert.deepEqual(panel.errors, []);
       await panel.screenshot('dashboard-stopped-light');
+      await panel.close();
+    });
+
+    it('a run whose worker was killed after a checkpoint offers Resume', async () => {
+      const { run, events } = loadRun('stopped-run');
+      const last = events.filter((e) => e.type !== 'done');
+      const t = last[last.length - 1]!.t + 1;
+      const crashed = [...last, { t, type: 'error', error: { message: 'the training worker crashed (signal SIGKILL)' } } as TimedEvent];
+      const panel = await openDashboard({ theme: 'dark' });
+      await panel.send({ type: 'state', run: { ...run, status: 'failed', error: 'the training worker crashed (signal SIGKILL)' }, events: crashed, trusted: true });
+      await panel.page.waitForSelector('#error');
+      assert.match((await panel.page.locator('#error').textContent())!, /the training worker crashed \(signal SIGKILL\)/);
+      assert.match((await panel.page.locator('#resume').textContent())!, /Resume after fine-tune epoch 12/);
+      await panel.page.locator('#resume').focus();
+      await panel.page.keyboard.press('Enter');
+      assert.deepEqual((await panel.posted()).filter((m) => m.type === 'resume'), [{ type: 'resume' }]);
+      assert.deepEqual(panel.errors, []);
       await panel.close();
     });
 
@@ -354,6 +375,7 @@ describe('dashboard webview (headless Chromium, fake VS Code host, recorded runs
       assert.match(text, /check the path in the recipe's "data"/);
       assert.match(text, /\/home\/dev\/transfer-studio\/examples\/fashion-mini\/trian/);
       assert.equal(await panel.page.locator('#status').textContent(), 'Failed');
+      assert.equal(await panel.page.locator('#resume').count(), 0, 'no checkpoint, no Resume');
       // nothing trained: no empty charts or tables waiting forever; the log is open
       for (const id of ['#training', '#epochs-section', '#dataset-section', '#stats']) assert.ok(await panel.page.locator(id).isHidden(), id);
       assert.equal(await panel.page.locator('details.log-section').getAttribute('open'), '');

@@ -166,7 +166,9 @@ export class Header {
           h('div', { class: 'error-message' }, message),
           err?.hint ? h('div', { class: 'hint' }, err.hint) : null,
           err?.file ? h('div', { class: 'muted mono file' }, err.file) : null,
-          err?.stack ? h('details', {}, h('summary', {}, 'Stack trace'), h('pre', { class: 'mono stack' }, err.stack)) : null)));
+          err?.stack ? h('details', {}, h('summary', {}, 'Stack trace'), h('pre', { class: 'mono stack' }, err.stack)) : null,
+          // a crash or a kill after a checkpoint loses at most the epoch it was in
+          model.stopCheckpoint() ? this.resumeButton(model) : null)));
     } else if (status === 'stopped') {
       const ckpt = model.stopCheckpoint();
       const at = model.checkpoint ?? model.bestCheckpoint;
@@ -177,9 +179,20 @@ export class Header {
           h('div', { class: 'banner-title' }, at ? `Stopped after ${phaseLabel(at.phase)} epoch ${at.epoch}${epochs ? `/${epochs}` : ''}` : 'Stopped'),
           ckpt
             ? h('div', {}, 'The checkpoint is in ', h('span', { class: 'mono path', id: 'checkpoint-path' }, ckpt), '. Resume with ', h('code', { class: 'mono path' }, `transfer-studio train ${shellQuote(model.run?.recipe ?? 'RECIPE')} --resume ${shellQuote(ckpt)}`), '.')
-            : h('div', {}, 'No checkpoint was written before the stop.'))));
+            : h('div', {}, 'No checkpoint was written before the stop.'),
+          ckpt ? this.resumeButton(model) : null)));
     }
     this.banner.replaceChildren(...parts);
+  }
+
+  private resumeButton(model: RunModel): HTMLElement {
+    const at = model.checkpoint ?? model.bestCheckpoint;
+    return h('div', { class: 'banner-actions' }, h('vscode-button', {
+      id: 'resume', icon: 'debug-continue', title: 'Start a new run of this recipe from the checkpoint', onclick: (ev: Event) => {
+        (ev.currentTarget as HTMLElement).setAttribute('disabled', '');
+        this.post({ type: 'resume' });
+      },
+    }, at ? `Resume after ${phaseLabel(at.phase)} epoch ${at.epoch}` : 'Resume'));
   }
 
   private renderStats(model: RunModel): void {

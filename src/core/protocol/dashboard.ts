@@ -39,6 +39,8 @@ const file = z.string().check(z.minLength(1), z.maxLength(4096));
 export const DashboardMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), protocol: z.number() }),
   z.object({ type: z.literal('stop') }),
+  // the extension picks the checkpoint (the run's own, on disk): the webview names none
+  z.object({ type: z.literal('resume') }),
   z.object({ type: z.literal('revealModel') }),
   z.object({ type: z.literal('openRecipe') }),
   z.object({ type: z.literal('pickImage') }),

@@ -192,4 +192,13 @@ export function checkOutputFolder(output: string, model: string, file?: string, 
       hint: 'choose a new folder beside the model, e.g. "../my-model-adapted"',
     });
   }
+  // an output folder above the source model: saving replaces the whole folder, the source with it
+  const rel = path.relative(out, path.resolve(src));
+  if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) {
+    throw new UserError(`the output folder ${out} holds the source model (${path.resolve(src)}): saving there would replace it`, {
+      file,
+      jsonPath: '/output',
+      hint: 'choose a new folder beside the model, e.g. "../my-model-adapted"',
+    });
+  }
 }

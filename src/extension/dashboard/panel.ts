@@ -84,6 +84,9 @@ export class DashboardPanel implements vscode.Disposable {
         case 'stop':
           this.deps.manager.stop(this.run);
           break;
+        case 'resume':
+          await vscode.commands.executeCommand('transferStudio.resumeTraining', this.run.info.id);
+          break;
         case 'revealModel':
           if (this.run.info.output) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(this.run.info.output));
           break;

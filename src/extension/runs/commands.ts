@@ -25,6 +25,18 @@ export function registerRunCommands(d: CommandDeps, a: ModelActions): vscode.Dis
       if (vscode.workspace.getConfiguration('transferStudio').get<boolean>('openDashboardOnStart', true)) dashboards.show(run);
       return run.info.id;
     }),
+    cmd('transferStudio.resumeTraining', async (arg?: unknown) => {
+      requireTrust('Training');
+      const id = typeof arg === 'string' ? arg : (arg as RunItem | undefined)?.run?.info.id;
+      const run = id ? runs.get(id) ?? runs.open(id) : runs.all().find((r) => r.resumeCheckpoint());
+      if (!run) throw new Error('No stopped or failed run to resume.');
+      const checkpoint = run.resumeCheckpoint();
+      if (!checkpoint) throw new Error(`Run "${run.info.name}" has no checkpoint on disk to resume from (${run.info.status === 'running' ? 'it is still running' : 'none was written before it ended'}).`);
+      if (!run.info.recipe || !fs.existsSync(run.info.recipe)) throw new Error(`Run "${run.info.name}": its recipe ${run.info.recipe || '(unknown)'} is gone; resume from a terminal with transfer-studio train RECIPE --resume ${checkpoint}`);
+      const next = await runs.start(vscode.Uri.file(run.info.recipe), { resume: checkpoint });
+      if (vscode.workspace.getConfiguration('transferStudio').get<boolean>('openDashboardOnStart', true)) dashboards.show(next);
+      return next.info.id;
+    }),
     cmd('transferStudio.stopTraining', (arg?: unknown) => {
       const id = typeof arg === 'string' ? arg : (arg as RunItem | undefined)?.run?.info.id;
       const run = id ? runs.get(id) : undefined;

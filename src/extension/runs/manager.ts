@@ -65,7 +65,8 @@ export class RunManager implements vscode.Disposable {
     return run;
   }
 
-  async start(recipeUri: vscode.Uri): Promise<Run> {
+  /** Start a run of the recipe in a new worker; `resume` continues from a checkpoint of an earlier run of it. */
+  async start(recipeUri: vscode.Uri, opts: { resume?: string } = {}): Promise<Run> {
     if (!vscode.workspace.isTrusted) throw new Error('Training needs a trusted workspace (Workspaces: Manage Workspace Trust).');
     const max = vscode.workspace.getConfiguration('transferStudio').get<number>('maxConcurrentRuns', 1);
     if (this.active.length >= max) throw new Error(`${this.active.length} run${this.active.length > 1 ? 's are' : ' is'} already going (transferStudio.maxConcurrentRuns = ${max}). Stop it first or raise the setting.`);
@@ -78,7 +79,7 @@ export class RunManager implements vscode.Disposable {
     const name = recipe.name ?? path.basename(recipeUri.fsPath).replace(/\.adapt\.json$/i, '');
     const runDir = claimRunFolder(path.dirname(recipeUri.fsPath), name);
     const backend = config.get<string>('backend', 'auto');
-    const overrides: Record<string, unknown> = { runDir };
+    const overrides: Record<string, unknown> = { runDir, ...(opts.resume ? { resume: opts.resume } : {}) };
     if (!recipe.training?.backend && backend !== 'auto') overrides.backend = backend;
     // the engine of the settings unless the recipe names one; the interpreter the user chose in VS Code
     const engine = enginePreference(recipeUri);
@@ -142,8 +143,10 @@ export class RunManager implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'transferStudio.training', this.active.length > 0);
     this.changed.fire(run);
     if (status === 'failed') {
-      const actions = ['Show Log', ...(file && fs.existsSync(file) ? ['Open File'] : [])];
+      // a run that got as far as a checkpoint (a crash, a kill) can go on from it
+      const actions = [...(run.resumeCheckpoint() ? ['Resume'] : []), 'Show Log', ...(file && fs.existsSync(file) ? ['Open File'] : [])];
       void showError(`Training "${run.info.name}" failed: ${error ?? 'unknown error'}`, ...actions).then((a) => {
+        if (a === 'Resume') void vscode.commands.executeCommand('transferStudio.resumeTraining', run.info.id);
         if (a === 'Show Log') this.log.show(true);
         if (a === 'Open File' && file) void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
       });

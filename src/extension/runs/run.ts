@@ -78,6 +78,25 @@ export class Run implements vscode.Disposable {
     }
   }
 
+  /**
+   * The checkpoint a stopped or failed run resumes from: a stopped run's `done` output, else the
+   * newest per-epoch checkpoint the worker announced, else the best one — the first still on disk.
+   */
+  resumeCheckpoint(): string | undefined {
+    if (this.info.status !== 'failed' && this.info.status !== 'stopped') return undefined;
+    const found: string[] = [];
+    for (let i = this.events.length - 1; i >= 0; i--) {
+      const e = this.events[i]!;
+      if (e.type === 'done' && e.stopped) found.push(e.output);
+      if (e.type === 'checkpoint' && !e.best) found.push(e.path);
+    }
+    for (let i = this.events.length - 1; i >= 0; i--) {
+      const e = this.events[i]!;
+      if (e.type === 'checkpoint' && e.best) found.push(e.path);
+    }
+    return found.find((p) => fs.existsSync(p));
+  }
+
   private headEpochs(): number {
     const first = this.events.find((e) => e.type === 'epochStart' && e.phase === 'head');
     return first && first.type === 'epochStart' ? first.epochs : 0;
