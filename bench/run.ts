@@ -34,10 +34,17 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'worker.js'))) throw new Error('run `npm run build` first');
   const i = process.argv.indexOf('--only');
   const only = i >= 0 ? process.argv[i + 1]!.split(',') : Object.keys(SECTIONS);
+  for (const name of only) if (!SECTIONS[name]) throw new Error(`unknown section "${name}"; sections: ${Object.keys(SECTIONS).join(', ')}`);
+  // a section that fails is reported and the others still run: one broken section must not lose
+  // the figures of a 20-minute run
+  const failed: Record<string, string> = {};
   for (const name of only) {
-    const run = SECTIONS[name];
-    if (!run) throw new Error(`unknown section "${name}"; sections: ${Object.keys(SECTIONS).join(', ')}`);
-    await run();
+    try {
+      await SECTIONS[name]!();
+    } catch (e) {
+      failed[name] = e instanceof Error ? e.message : String(e);
+      console.error(`\nbench section "${name}" failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    }
   }
   results.seconds = Math.round((performance.now() - t0) / 1000);
   const keys = Object.entries(results).filter(([, v]) => typeof v === 'number');
@@ -46,11 +53,14 @@ async function main(): Promise<void> {
   // run keeps what other suites record here (the reliability suite's reliabilityScale)
   const out = path.join(__dirname, 'results.json');
   const last = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown> : {};
+  delete last.failedSections; // this run says which of its own sections failed
   const previous = i >= 0 ? last : ('reliabilityScale' in last ? { reliabilityScale: last.reliabilityScale } : {});
   const tmp = `${out}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify({ ...previous, ...results, ...(i >= 0 ? { partial: only } : {}) }, null, 2) + '\n');
+  const failures = Object.keys(failed).length ? { failedSections: failed } : {};
+  fs.writeFileSync(tmp, JSON.stringify({ ...previous, ...results, ...(i >= 0 ? { partial: only } : {}), ...failures }, null, 2) + '\n');
   fs.renameSync(tmp, out);
   console.log(`\nwrote ${path.relative(process.cwd(), out)} in ${results.seconds} s${quick ? ' (quick)' : ''}`);
+  if (Object.keys(failed).length) throw new Error(`${Object.keys(failed).length} section(s) failed: ${Object.entries(failed).map(([k, v]) => `${k}: ${v.split('\n')[0]}`).join('; ')}`);
 }
 
 main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
