@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compareRuns, formatEngine, formatEpochsRun, formatKept, formatMetric, formatRecipeValue, RUN_FILES, type DataEvaluation, type RunComparison } from '../../core/compare';
-import { readRunFiles } from '../../core/compareFiles';
+import { readRunFiles } from '../../core/compare/files';
 import { errorMessage, UserError } from '../../core/errors';
 import { formatDuration, table } from '../../core/format/table';
 import { BackendPreferenceSchema } from '../../core/protocol/reports';

@@ -4,7 +4,7 @@
  * run's events come from memory, since its log on disk lags behind by a batch group.
  */
 import { type RunFiles } from '../../core/compare';
-import { readRunFiles } from '../../core/compareFiles';
+import { readRunFiles } from '../../core/compare/files';
 import type { Run } from '../runs/run';
 
 export function runFiles(run: Run): RunFiles {

@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compareRuns, diffRecipes, formatEpochsRun, formatKept, parseEventLog, type RunComparison } from '../../../src/core/compare';
-import { readEventLog, readRunFiles, validateLoggedEvent } from '../../../src/core/compareFiles';
+import { readEventLog, readRunFiles, validateLoggedEvent } from '../../../src/core/compare/files';
 import { isUserError, UserError } from '../../../src/core/errors';
 import { EvaluationReportSchema } from '../../../src/core/protocol/reports';
 import { parseWorkerEvent, type WorkerEvent } from '../../../src/core/protocol/worker';

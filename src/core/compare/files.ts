@@ -6,10 +6,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseEventLog, RUN_FILES, type RunFiles } from './compare';
-import { errorMessage, UserError } from './errors';
-import type { TimedEvent } from './protocol/dashboard';
-import { WorkerEventSchema } from './protocol/worker';
+import { parseEventLog, RUN_FILES, type RunFiles } from '.';
+import { errorMessage, UserError } from '../errors';
+import type { TimedEvent } from '../protocol/dashboard';
+import { WorkerEventSchema } from '../protocol/worker';
 
 function readJson(file: string): unknown {
   try {
