@@ -34,11 +34,11 @@ async function shiftedCopy(src: string, dest: string, shift: Shift, flat: boolea
   return n;
 }
 
-async function adaptRun(p: ReturnType<typeof project>, name: string, domain: Record<string, unknown>): Promise<{ report: DomainReport; output: string; logs: string[] }> {
+async function adaptRun(p: ReturnType<typeof project>, name: string, domain: Record<string, unknown>, training: Record<string, unknown> = {}): Promise<{ report: DomainReport; output: string; logs: string[] }> {
   const base = JSON.parse(fs.readFileSync(p.recipe, 'utf8')) as { training: Record<string, unknown> };
   const file = path.join(p.dir, `${name}.adapt.json`);
   // the head's default epoch cap (early stopping ends it), as a user's recipe would
-  fs.writeFileSync(file, JSON.stringify({ ...base, training: { ...base.training, epochs: undefined }, output: `./out-${name}`, domain }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ ...base, training: { ...base.training, epochs: undefined, ...training }, output: `./out-${name}`, domain }, null, 2));
   const { events } = await train(file, { runDir: path.join(p.dir, `run-${name}`) });
   const err = ofType(events, 'error')[0];
   assert.equal(err, undefined, err?.error.message);
@@ -94,6 +94,30 @@ describe('domain adaptation on a shift the test makes', function () {
     assert.ok(report.gap.after.meanDistance < report.gap.before.meanDistance / 5, JSON.stringify(report.gap));
     const modelJson = JSON.parse(fs.readFileSync(path.join(output, 'model.json'), 'utf8')) as { modelTopology: unknown };
     assert.match(JSON.stringify(modelJson.modelTopology), /"name":"domain_coral"/);
+  });
+
+  it('DANN fine-tunes the top of the base against a domain classifier (gradient reversal): the features of the two domains end closer than after the same fine-tune without it; the report and a saved model without the classifier', async () => {
+    const fineTune = { fineTune: { epochs: 12, unfreeze: 4, learningRateFactor: 0.1 } };
+    const domain = { target: './contrast/unlabelled', targetLabelled: './contrast/labelled', method: 'dann' };
+    const { report, output, logs } = await adaptRun(p, 'dann', { ...domain, lambda: 1 }, fineTune);
+    // the control: the same run with the reversed gradient weighed to almost nothing (a plain fine-tune)
+    const { report: plain } = await adaptRun(p, 'dann-control', { ...domain, lambda: 0.001 }, fineTune);
+    const t = report.targetScores!;
+    console.log(`      DANN (λ 1) on low-contrast copies: target accuracy ${t.before.accuracy!.toFixed(3)} → ${t.after.accuracy!.toFixed(3)}, CORAL gap ${report.gap.before.coral.toPrecision(3)} → ${report.gap.after.coral.toPrecision(3)}; without the reversal (λ 0.001): ${plain.targetScores!.after.accuracy!.toFixed(3)}, gap → ${plain.gap.after.coral.toPrecision(3)}`);
+    assert.ok(report.gap.after.coral < plain.gap.after.coral, `CORAL gap after DANN ${report.gap.after.coral}, after a plain fine-tune ${plain.gap.after.coral}`);
+    assert.ok(report.gap.after.coral < report.gap.before.coral, JSON.stringify(report.gap));
+    assert.equal(report.method, 'dann');
+    assert.match(report.notes[0]!, /^DANN: 12 fine-tuning epochs against a domain classifier .*told the domains apart on [\d.]+% of the images in the first epoch and [\d.]+% in the last/);
+    const epochLines = logs.filter((l) => /^dann: fine-tune epoch \d+: domain classifier loss [\d.]+, told the domains apart on [\d.]+% /.test(l));
+    assert.equal(epochLines.length, 12, logs.join('\n'));
+    // the weight of the reversed gradient ramps up over the phase, towards λ
+    const weights = epochLines.map((l) => Number(/reversal weight ([\d.]+)/.exec(l)![1]));
+    assert.ok(weights.every((w, i) => i === 0 || w >= weights[i - 1]!) && weights[0]! < 0.5 && weights[11]! > 0.99 && weights[11]! <= 1, weights.join(', '));
+    // the classifier trains with the run but is not saved: the model is the source's architecture plus the head
+    const topology = JSON.stringify((JSON.parse(fs.readFileSync(path.join(output, 'model.json'), 'utf8')) as { modelTopology: unknown }).modelTopology);
+    assert.doesNotMatch(topology, /dann_domain/);
+    // the base was trained (its top layers): the source's features moved too
+    assert.notDeepEqual(report.projection.after.source, report.projection.before.source);
   });
 
   it('a missing target folder is a UserError naming the recipe and /domain/target, and nothing is saved', async () => {

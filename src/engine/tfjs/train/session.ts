@@ -14,7 +14,8 @@ import type { TrainOverrides, WorkerEvent } from '../../../core/protocol/worker'
 import { modelFolder, type ResolvedRecipe } from '../../../core/recipe/resolve';
 import { phaseBudgets, type PhaseBudget, type TrainingPhase } from '../../../core/training/budget';
 import { adaptModel } from '../adapt';
-import { adaptToDomain } from '../domain/run';
+import { dannNote, dannPhase } from '../domain/dann';
+import { adaptToDomain, prepareDomain, type PreparedDomain } from '../domain/run';
 import { selectBackend } from '../backend';
 import { batches, openDataset } from '../data';
 import type { Example } from '../data/types';
@@ -83,7 +84,6 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
   const t = recipe.training;
   if (!recipe.data) throw new UserError('the recipe has no "data": nothing to train on', { file: recipe.file, jsonPath: '/data', hint: 'add "data": { "train": "path/to/class-folders" }' });
   const domain = resolveDomain(recipe.raw.domain, recipe.dir, recipe.file);
-  if (domain?.method === 'dann') throw new UserError('"dann" is not available on the TF.js engine yet', { file: recipe.file, jsonPath: '/domain/method', hint: 'use "adabn" (a base with BatchNormalization) or "coral"; both adapt after training, without labels' });
   const backend = await selectBackend(t.backend, (line) => log(line));
   tf.randomUniform([1]).dispose(); // make sure the backend is live before timing anything
   const stepBudget = stepMemoryBudget(backend.name);
@@ -196,18 +196,35 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
     stopped = r.stopped;
   }
 
+  // the split the run is evaluated on (and domain adaptation scores the source on)
+  const evalSplit = dataset.test.length ? 'test' : dataset.validation.length ? 'validation' : 'train';
+  const evalExamples = dataset.test.length ? dataset.test : dataset.validation.length ? dataset.validation : dataset.train;
+  const domainInput = domain && {
+    domain, adapted, dataset, task: recipe.task, source: { split: evalSplit, examples: evalExamples }, batchSize: bs, seed: t.seed, file: recipe.file,
+    log: (m: string, level?: 'info' | 'warn') => log(m, level), progress: (message: string) => emit({ type: 'log', level: 'info', message }),
+  };
+
   // Phase 2: unfreeze the top of the base and continue at a lower learning rate
   const fineBudget = budgetOf('fineTune');
+  let dannDone: { prepared: PreparedDomain; notes: string[] } | undefined;
   if (!stopped && fineBudget && t.fineTune) {
     const unfreeze = topLayersToUnfreeze(adapted.base, t.fineTune.unfreeze);
     applyFreeze(adapted.base, new Set([...adapted.frozen].filter((n) => !unfreeze.includes(n))));
     log(`fine-tuning: unfroze ${unfreeze.length} layers (${unfreeze[0]} … ${unfreeze.at(-1)}); BatchNormalization stays frozen, in inference mode; learning rate ×${t.fineTune.learningRateFactor}`);
+    // dann: the model after the head phase is the "before"; fine-tuning trains against a domain classifier
+    const prepared = domain?.method === 'dann' ? await prepareDomain(domainInput!) : undefined;
+    const dann = prepared && dannPhase({
+      adapted, front: prepared.front, d: prepared.d, headLayerNames: headNames, weightDecay: t.weightDecay, labelled: imageSource(dataset.train, true),
+      target: prepared.target, lambda: domain!.lambda, epochs: fineBudget.epochs, rateFactor: t.fineTune.learningRateFactor, seed: t.seed, log: (m) => log(m),
+    });
+    const fineShared = dann ? { ...shared, training: { ...t, learningRateMultipliers: { ...dann.multipliers, ...t.learningRateMultipliers } } } : shared;
     const r = await runPhase({
-      budget: fineBudget, trainee: wholeModel(adapted.model, headNames, t.weightDecay), source: imageSource(dataset.train, true), checkpoints: true,
+      budget: fineBudget, trainee: dann?.trainee ?? wholeModel(adapted.model, headNames, t.weightDecay), source: dann?.source ?? imageSource(dataset.train, true), checkpoints: true,
       startEpoch: startOf('fineTune'), stepMemoryBytes: stepBudget, validate: validateImages(adapted.model),
-    }, shared);
+    }, fineShared).finally(() => dann?.dispose());
     record('fineTune', r);
     stopped = r.stopped;
+    if (prepared && dann) dannDone = { prepared, notes: [dannNote(dann.epochs, r.epochsRun, domain!.lambda)] };
   }
 
   if (stopped) {
@@ -217,8 +234,6 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
   }
 
   // Evaluation on the held-back test split (or validation when there is none)
-  const evalSplit = dataset.test.length ? 'test' : dataset.validation.length ? 'validation' : 'train';
-  const evalExamples = dataset.test.length ? dataset.test : dataset.validation.length ? dataset.validation : dataset.train;
   const cachedPredictor: PredictFn | undefined = fastPath && !t.fineTune
     ? async (examples) => tf.tidy(() => {
       const xs = new Float32Array(examples.length * store!.size);
@@ -260,11 +275,8 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
   // Domain adaptation (the recipe's "domain"): the model saved is the one adapted to the target domain
   let saved = adapted.model;
   let domainReport: DomainReport | undefined;
-  if (domain) {
-    const r = await adaptToDomain({
-      domain, adapted, dataset, task: recipe.task, source: { split: evalSplit, examples: evalExamples }, batchSize: bs, seed: t.seed, file: recipe.file,
-      log: (m, level) => log(m, level), progress: (message) => emit({ type: 'log', level: 'info', message }),
-    });
+  if (domainInput) {
+    const r = await adaptToDomain(domainInput, dannDone);
     saved = r.model;
     domainReport = r.report;
     emit({ type: 'domain', report: r.report });

@@ -62,7 +62,8 @@ export class Stepper {
     const { value, grads } = tf.variableGrads(() => {
       const pred = trainee.forward(input, true);
       metric = tf.keep(batchMetricSum(opts.task, ys, pred));
-      const base = batchLoss(opts.task, ys, pred, opts.weights);
+      const extra = trainee.extraLoss?.();
+      const base = extra ? tf.add(batchLoss(opts.task, ys, pred, opts.weights), extra) : batchLoss(opts.task, ys, pred, opts.weights);
       const scaled = share === 1 ? base : tf.mul(base, share);
       const regs = withRegularization ? trainee.regularization() : [];
       return (regs.length ? tf.addN([scaled, ...regs]) : scaled) as tf.Scalar;

@@ -27,6 +27,11 @@ export interface Trainee {
   headLayerNames: Set<string>;
   /** Regularization losses (L2 on the head, weight decay). */
   regularization(): tf.Scalar[];
+  /**
+   * A loss term of the last `forward` besides the task's, on the same (micro-)batch: DANN's domain
+   * classifier (domain/dann.ts). Scaled with the task loss when a batch runs as micro-batches.
+   */
+  extraLoss?(): tf.Scalar | undefined;
 }
 
 export interface EpochScores {
