@@ -1,6 +1,7 @@
 /**
  * Writes the generated shapes box dataset (the one the detection tests read) to a folder, for
- * demos and manual tries: `npx tsx scripts/make-box-dataset.ts --out DIR [--images 12] [--size 96] [--seed 1]`.
+ * demos and manual tries: `npx tsx scripts/make-box-dataset.ts --out DIR [--images 12] [--size 96] [--seed 1] [--max-objects 3] [--contrast]`
+ * (--contrast: shapes near-white or near-black, for grey models; --max-objects 1: one box per image).
  * DIR gets images/ (PNGs with their VOC .xml beside them), annotations.json (COCO) and boxes.csv.
  */
 import * as path from 'node:path';
@@ -22,7 +23,7 @@ const num = (name: string, fallback: number): number => {
 
 async function main(): Promise<void> {
   const out = path.resolve(opt('out', 'box-dataset'));
-  const made = await makeBoxDataset(out, { images: num('images', 12), size: num('size', 96), seed: num('seed', 1) });
+  const made = await makeBoxDataset(out, { images: num('images', 12), size: num('size', 96), seed: num('seed', 1), maxObjects: num('max-objects', 3), contrast: args.includes('--contrast') });
   const boxes = made.images.reduce((s, im) => s + im.boxes.length, 0);
   console.log(`${made.images.length} images, ${boxes} boxes (${made.labels.join(', ')}) → ${out}`);
   console.log(`  COCO: ${made.coco}\n  VOC:  ${made.voc}\n  CSV:  ${made.csv}`);

@@ -85,7 +85,7 @@ class StdioTest(TempDir):
     def test_ready_env_and_bad_commands(self):
         w = Worker()
         ready = w.until(lambda e: e['type'] == 'ready')
-        self.assertEqual(ready['protocol'], 2)
+        self.assertEqual(ready['protocol'], 3)
         w.send({'type': 'env', 'id': 1}, b'not json', {'type': 'train'}, {'type': 'inspect', 'id': 5, 'model': 'resnet18'}, {'type': 'launch', 'id': 6})
         env = w.until(lambda e: e['type'] == 'result' and e['id'] == 1)['value']
         self.assertEqual(env['torch']['version'].split('.')[0], '1')

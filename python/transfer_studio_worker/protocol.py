@@ -11,7 +11,7 @@ import math
 import traceback
 from typing import Any, Callable, Dict, List, Optional
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 PHASES = ('head', 'fineTune', 'baseline', 'extract')
 LEVELS = ('trace', 'debug', 'info', 'warn', 'error')

@@ -9,7 +9,7 @@ export function datasetText(r: DatasetReport): string {
   const lines = [
     `dataset ${r.source}: ${r.labels.length} ${r.task === 'regression' ? 'targets' : 'classes'}, ${r.total.train} train / ${r.total.validation} validation / ${r.total.test} test, ${r.imageSize[0]}×${r.imageSize[1]}×${r.channels}, preprocess ${r.preprocess}${r.streaming ? ', streaming from disk' : ''}`,
   ];
-  if (r.task !== 'regression') lines.push(table(['class', 'train', 'val', 'test'], rows, ['l', 'r', 'r', 'r']));
+  if (r.task !== 'regression') lines.push(table([r.task === 'detection' ? 'class (boxes)' : 'class', 'train', 'val', 'test'], rows, ['l', 'r', 'r', 'r']));
   if (r.skipped.length) lines.push(`skipped ${r.skipped.length} file(s):`, ...r.skipped.slice(0, 10).map((s) => `  ${s.file}: ${s.reason}`), ...(r.skipped.length > 10 ? [`  … and ${r.skipped.length - 10} more`] : []));
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
@@ -42,8 +42,19 @@ export function epochTable(all: WorkerEventOf<'epochEnd'>[], phases: WorkerEvent
   return lines.join('\n');
 }
 
+/** Detection: COCO's numbers, the localiser's IoU, precision/recall at the model's threshold, AP per class. */
+function detectionText(r: EvaluationReport, lines: string[]): string {
+  const d = r.detection!;
+  const num = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : v.toFixed(3));
+  lines.push(`  mAP@0.5 ${num(d.mAP50)}  mAP@[.5:.95] ${num(d.mAP)}  mAP@0.75 ${num(d.mAP75)}${d.meanIoU !== undefined ? `  mean IoU ${num(d.meanIoU)}  correct ${pct(d.correct ?? undefined)}` : ''}${r.loss !== null ? `  loss ${r.loss.toFixed(4)}` : ''}`);
+  lines.push(`  at score ≥ ${d.scoreThreshold} (IoU 0.5): precision ${pct(d.precision ?? undefined)}  recall ${pct(d.recall ?? undefined)}  (${d.truths} boxes, ${d.head} head)`);
+  lines.push(table(['class', 'AP@0.5', 'AP@[.5:.95]', 'boxes', 'detections', 'recall'], d.perClass.map((c) => [c.label, num(c.ap50), num(c.ap), String(c.truths), String(c.detections), pct(c.recall50 ?? undefined)]), ['l', 'r', 'r', 'r', 'r', 'r']).split('\n').map((l) => `  ${l}`).join('\n'));
+  return lines.join('\n');
+}
+
 export function evaluationText(r: EvaluationReport, baseline?: EvaluationReport): string {
-  const lines: string[] = [`evaluation on ${r.split} (${r.examples} examples):`];
+  const lines: string[] = [`evaluation on ${r.split} (${r.examples} ${r.task === 'detection' ? 'images' : 'examples'}):`];
+  if (r.task === 'detection' && r.detection) return detectionText(r, lines);
   if (r.task === 'regression') {
     lines.push(`  MAE ${r.mae?.toFixed(4)}  RMSE ${r.rmse?.toFixed(4)}${baseline ? `   (from scratch: MAE ${baseline.mae?.toFixed(4)}  RMSE ${baseline.rmse?.toFixed(4)})` : ''}`);
     return lines.join('\n');

@@ -94,6 +94,7 @@ export function macroF1(report: EvaluationReport): number | undefined {
 /** The headline number of a report: accuracy, or MAE for regression. */
 export function headline(report: EvaluationReport): { name: string; value: number; higherIsBetter: boolean } {
   if (report.task === 'regression') return { name: 'MAE', value: report.mae ?? NaN, higherIsBetter: false };
+  if (report.task === 'detection') return { name: 'mAP@0.5', value: report.detection?.mAP50 ?? NaN, higherIsBetter: true };
   return { name: report.task === 'multi-label' ? 'label accuracy' : 'accuracy', value: report.accuracy ?? NaN, higherIsBetter: true };
 }
 

@@ -8,6 +8,8 @@ import { chooseEngine } from '../engine/pytorch/choice';
 import { evaluateTorchFolder, inspectTorchModel, predictTorchFolder, torchModelFolder } from '../engine/pytorch/models';
 import { selectBackend } from '../engine/tfjs/backend';
 import { openDataset } from '../engine/tfjs/data';
+import { openBoxData } from '../engine/tfjs/detection/data';
+import { detectionImages } from '../core/recipe/detection';
 import { summarizeModel } from '../engine/tfjs/inspect';
 import { downloadModel } from '../engine/tfjs/io/download';
 import { loadModel } from '../engine/tfjs/io/load';
@@ -32,6 +34,8 @@ const handlers: Handlers = {
     if (!recipe.data) throw new UserError('the recipe has no "data"', { file: recipe.file, jsonPath: '/data' });
     const loaded = await loadModel(recipe.model);
     const image = imageSpecFor(loaded, recipe);
+    // the designer's dataset view: the box annotations read and checked as a run would
+    if (recipe.task === 'detection') return (await openBoxData({ train: recipe.data.train, validation: recipe.data.validation, test: recipe.data.test, validationSplit: recipe.data.validationSplit, images: detectionImages(recipe), labels: recipe.data.labels, seed: recipe.training.seed, maxSkipped: 1, image })).dataset.report;
     const ds = await openDataset({ train: recipe.data.train, validation: recipe.data.validation, test: recipe.data.test, validationSplit: recipe.data.validationSplit, labels: recipe.data.labels, task: recipe.task, seed: recipe.training.seed, maxSkipped: 1, image });
     return ds.report;
   },
@@ -41,6 +45,7 @@ const handlers: Handlers = {
   },
   probe: async (cmd, log, send) => {
     const recipe = readRecipe(cmd.recipe, cmd.text);
+    if (recipe.task === 'detection') throw new UserError('the linear probe ranks cuts for classification; a detection recipe cannot be probed yet', { file: recipe.file, jsonPath: '/task' });
     await selectBackend(recipe.training.backend, log);
     return probeCuts(recipe, { maxImages: cmd.maxImages, onProgress: (done, total) => send({ type: 'progress', phase: 'extract', done, total, message: `probe: features of ${done}/${total} images` }) });
   },

@@ -10,6 +10,7 @@ import { phaseBudgets } from '../../core/training/budget';
 import { leafLayers } from '../../engine/tfjs/surgery/layers';
 import { adaptedSummary, imageSpecFor, planAdaptation, readRecipe } from '../../engine/tfjs/recipe';
 import { parse } from '../args';
+import { checkDetection } from './checkDetection';
 import type { Cli } from '../context';
 
 export const usage = 'transfer-studio check RECIPE [--python PATH] [--json]';
@@ -20,6 +21,7 @@ export async function check(argv: string[], cli: Cli): Promise<number> {
   const recipe = readRecipe(positionals[0]!);
   if (isPyTorchModel(recipe.model)) return checkTorchvision(recipe, cli, values.python, !!values.json);
   await cli.backend('auto');
+  if (recipe.task === 'detection') return checkDetection(recipe, cli, !!values.json);
   const plan = await planAdaptation(recipe);
   const summary = adaptedSummary(plan);
   const image = imageSpecFor(plan.loaded, recipe);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../core/errors';
-import { BackendPreferenceSchema, type BackendPreference } from '../../core/protocol/reports';
+import { BackendPreferenceSchema, type BackendPreference, type Prediction } from '../../core/protocol/reports';
 import { parse } from '../args';
 import type { Cli } from '../context';
 import { evaluationText } from '../report';
@@ -29,13 +29,20 @@ async function withWorker<T>(cli: Cli, fn: (w: ReturnType<typeof startWorker>) =
   }
 }
 
+/** A detector's boxes: label, score, pixel corners in the image (and its size). */
+function boxesText(p: Prediction): string {
+  const boxes = p.boxes ?? [];
+  const head = `${p.file}${p.size ? ` (${p.size[0]}×${p.size[1]})` : ''}: ${boxes.length} box${boxes.length === 1 ? '' : 'es'}`;
+  return [head, ...boxes.map((b, i) => `  ${i + 1}. ${b.label.padEnd(16)} ${(b.score * 100).toFixed(1).padStart(5)}%  x ${b.pixels.x.toFixed(1)}  y ${b.pixels.y.toFixed(1)}  w ${b.pixels.w.toFixed(1)}  h ${b.pixels.h.toFixed(1)}`)].join('\n');
+}
+
 export async function evaluate(argv: string[], cli: Cli): Promise<number> {
   const { values, positionals } = parse(argv, { data: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' }, python: { type: 'string' } }, evaluateUsage);
   if (positionals.length !== 1 || !values.data) throw new UserError(`expected MODEL and --data DIR\nusage: ${evaluateUsage}`);
   const backend = backendOption(values.backend);
   const data = path.resolve(values.data);
   // checked here: the data layer's own message speaks of a recipe, and evaluate has none
-  if (!fs.existsSync(data)) throw new UserError('data not found', { file: data, hint: 'expected a folder with one sub-folder per class, or a CSV file' });
+  if (!fs.existsSync(data)) throw new UserError('data not found', { file: data, hint: 'expected a folder with one sub-folder per class, or a CSV file (a detector: a COCO .json, a Pascal VOC folder or a box CSV)' });
   const report = await withWorker(cli, (w) => w.request({ type: 'evaluate', model: path.resolve(positionals[0]!), data, backend, python: values.python }));
   cli.out(values.json ? JSON.stringify(report, null, 2) : evaluationText(report));
   return 0;
@@ -50,6 +57,6 @@ export async function predict(argv: string[], cli: Cli): Promise<number> {
   const [model, ...files] = positionals;
   const preds = await withWorker(cli, (w) => w.request({ type: 'predict', model: path.resolve(model!), files: files.map((f) => path.resolve(f)), topK, backend, python: values.python }));
   if (values.json) cli.out(JSON.stringify(preds, null, 2));
-  else for (const p of preds) cli.out(`${p.file}\n${p.top.length ? p.top.map((t, i) => `  ${i + 1}. ${t.label.padEnd(24)} ${(t.score * 100).toFixed(1)}%`).join('\n') : `  ${p.values?.map((v) => v.toFixed(4)).join(', ')}`}`);
+  else for (const p of preds) cli.out(p.boxes ? boxesText(p) : `${p.file}\n${p.top.length ? p.top.map((t, i) => `  ${i + 1}. ${t.label.padEnd(24)} ${(t.score * 100).toFixed(1)}%`).join('\n') : `  ${p.values?.map((v) => v.toFixed(4)).join(', ')}`}`);
   return 0;
 }

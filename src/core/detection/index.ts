@@ -6,3 +6,5 @@ export * from './metrics';
 export * from './grid';
 export * from './anchors';
 export * from './localiser';
+export * from './model';
+export * from './report';

@@ -3,7 +3,7 @@
  * uses, errors, the dataset and evaluation reports, predictions, the model summary. zod/mini
  * schemas, so every receiver validates; the types come from them.
  */
-import { BACKENDS, ENGINE_NAMES, PREPROCESS_MODES, TASKS } from '../recipe/defaults';
+import { BACKENDS, DETECTION_HEAD_KINDS, ENGINE_NAMES, PREPROCESS_MODES, TASKS } from '../recipe/defaults';
 import { DOMAIN_METHODS } from '../domain/defaults';
 import * as z from '../zod';
 
@@ -53,6 +53,40 @@ export const DatasetReportSchema = z.object({
 });
 export type DatasetReport = z.infer<typeof DatasetReportSchema>;
 
+/** A box normalised to its image (x, y the top-left corner; src/core/detection/boxes.ts). */
+export const BoxSchema = z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() });
+
+/** One predicted box: the label, score = objectness × class probability, normalised and in the image's pixels. */
+export const DetectedBoxSchema = z.object({ label: z.string(), score: z.number(), box: BoxSchema, pixels: BoxSchema });
+export type DetectedBox = z.infer<typeof DetectedBoxSchema>;
+
+/** Detection's part of an evaluation: COCO's metrics, per class, and a few images with both sets of boxes to draw. */
+export const DetectionEvaluationSchema = z.object({
+  head: z.enum(DETECTION_HEAD_KINDS),
+  /** Means over the classes with ground truth (null: none has). */
+  mAP50: z.nullable(z.number()),
+  /** COCO's mAP@[.5:.95]. */
+  mAP: z.nullable(z.number()),
+  mAP75: z.nullable(z.number()),
+  /** Localiser: the mean IoU of each object's best same-class prediction, and the share of images whose top box is right. */
+  meanIoU: z.optional(z.nullable(z.number())),
+  correct: z.optional(z.nullable(z.number())),
+  /** At the model's score threshold, IoU 0.5: what predict's user sees. */
+  scoreThreshold: z.number(),
+  precision: z.nullable(z.number()),
+  recall: z.nullable(z.number()),
+  truths: z.number(),
+  perClass: z.array(z.object({ label: z.string(), ap: z.nullable(z.number()), ap50: z.nullable(z.number()), truths: z.number(), detections: z.number(), recall50: z.nullable(z.number()) })),
+  samples: z.array(z.object({
+    file: z.string(),
+    width: z.number(),
+    height: z.number(),
+    truth: z.array(z.object({ label: z.string(), box: BoxSchema })),
+    predicted: z.array(z.object({ label: z.string(), score: z.number(), box: BoxSchema })),
+  })),
+});
+export type DetectionEvaluation = z.infer<typeof DetectionEvaluationSchema>;
+
 export const EvaluationReportSchema = z.object({
   task: TaskSchema,
   split: z.string(),
@@ -69,6 +103,7 @@ export const EvaluationReportSchema = z.object({
   rmse: z.optional(z.number()),
   /** multi-label: mean over labels at threshold 0.5 */
   exactMatch: z.optional(z.number()),
+  detection: z.optional(DetectionEvaluationSchema),
 });
 export type EvaluationReport = z.infer<typeof EvaluationReportSchema>;
 
@@ -108,6 +143,10 @@ export const PredictionSchema = z.object({
   file: z.string(),
   top: z.array(z.object({ label: z.string(), score: z.number() })),
   values: z.optional(z.array(z.number())),
+  /** Detection: the boxes after NMS, best first, scoring at least the model's threshold. */
+  boxes: z.optional(z.array(DetectedBoxSchema)),
+  /** Detection: the image's size in pixels (what `boxes[].pixels` are in). */
+  size: z.optional(z.tuple([z.number(), z.number()])),
 });
 export type Prediction = z.infer<typeof PredictionSchema>;
 

@@ -10,8 +10,11 @@ import {
   BackendInfoSchema, BackendPreferenceSchema, DatasetReportSchema, DomainReportSchema, ErrorInfoSchema, EvaluationReportSchema, EngineChoiceSchema, ModelSummarySchema, PhaseSchema, PredictionSchema, ProbeReportSchema,
 } from './reports';
 
-/** 2: typed replies, the `outputs` event, engine fields in `started`, the `check` request gone. */
-export const PROTOCOL_VERSION = 2;
+/**
+ * 2: typed replies, the `outputs` event, engine fields in `started`, the `check` request gone.
+ * 3: the "detection" task: evaluation reports carry `detection`, predictions `boxes`.
+ */
+export const PROTOCOL_VERSION = 3;
 
 const Metrics = z.record(z.string(), z.nullable(z.number()));
 

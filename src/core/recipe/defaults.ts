@@ -4,7 +4,10 @@
  * default changes in one place.
  */
 
-export const TASKS = ['single-label', 'multi-label', 'regression'] as const;
+export const TASKS = ['single-label', 'multi-label', 'regression', 'detection'] as const;
+/** The detection heads: one object per image (class + box), or a grid of anchors (many objects, NMS at predict time). */
+export const DETECTION_HEAD_KINDS = ['localiser', 'grid'] as const;
+export const DETECTION_HEADS = ['auto', ...DETECTION_HEAD_KINDS] as const;
 export const PREPROCESS_MODES = ['0,1', '-1,1', 'imagenet', 'none'] as const;
 export const ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'selu', 'gelu', 'swish', 'tanh', 'sigmoid', 'softmax', 'softplus', 'hardSigmoid', 'leakyRelu'] as const;
 export const HEAD_LAYER_TYPES = ['GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Flatten', 'Dense', 'Dropout', 'BatchNormalization', 'Activation'] as const;
@@ -22,7 +25,7 @@ export const CACHE_MODES = ['auto', 'memory', 'disk', 'off'] as const;
 export const BASELINES = ['none', 'scratch'] as const;
 export const FIT_MODES = ['cover', 'fill'] as const;
 /** Every metric a run can report per epoch (which ones a run reports depends on its task and data: see recipe/monitor.ts). */
-export const MONITOR_NAMES = ['val_loss', 'loss', 'val_accuracy', 'accuracy', 'val_binary_accuracy', 'binary_accuracy', 'val_mae', 'mae'] as const;
+export const MONITOR_NAMES = ['val_loss', 'loss', 'val_accuracy', 'accuracy', 'val_binary_accuracy', 'binary_accuracy', 'val_mae', 'mae', 'val_mAP50', 'val_mAP'] as const;
 
 export type Task = (typeof TASKS)[number];
 export type Preprocess = (typeof PREPROCESS_MODES)[number];
@@ -34,6 +37,7 @@ export type EnginePreference = (typeof ENGINES)[number];
 export type CacheMode = (typeof CACHE_MODES)[number];
 export type BaselineKind = (typeof BASELINES)[number];
 export type MonitorName = (typeof MONITOR_NAMES)[number];
+export type DetectionHeadKind = (typeof DETECTION_HEADS)[number];
 
 /** What an empty field means. Training defaults aim at a first run that converges on a small dataset. */
 export const DEFAULTS = {
@@ -68,6 +72,21 @@ export const DEFAULTS = {
   dropout: 0.5,
   /** L2 on the default head's Dense kernel. */
   headL2: 0,
+  /** Detection (task "detection", docs/DETECTION.md). */
+  detection: {
+    /** Anchors of a grid head, picked from the training boxes by k-means. */
+    anchors: 3,
+    /** Filters of the grid head's 3×3 convolution (the localiser's hidden Dense units). */
+    hiddenUnits: 64,
+    /** Detections scoring below this are not returned by predict (evaluation keeps them down to 0.01 for mAP). */
+    scoreThreshold: 0.3,
+    /** NMS: of boxes overlapping more than this, only the best stays. */
+    iouThreshold: 0.45,
+    maxDetections: 100,
+    /** Loss weights: box regression and the objectness of cells without an object (YOLO's λcoord, λnoobj). */
+    boxWeight: 5,
+    noObjectWeight: 0.5,
+  },
 };
 
 /** Human descriptions the designer shows beside each head layer type. */
@@ -83,5 +102,5 @@ export const HEAD_LAYER_DESCRIPTIONS: Record<HeadLayerType, string> = {
 
 /** The activation of the last layer when none is given, by task. */
 export function outputActivation(task: Task | undefined): Activation {
-  return task === 'multi-label' ? 'sigmoid' : task === 'regression' ? 'linear' : 'softmax';
+  return task === 'multi-label' ? 'sigmoid' : task === 'regression' || task === 'detection' ? 'linear' : 'softmax';
 }

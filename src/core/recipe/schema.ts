@@ -6,7 +6,7 @@
  */
 import * as z from '../zod';
 import { DOMAIN_DEFAULTS, DOMAIN_METHODS } from '../domain/defaults';
-import { ACTIVATIONS, BACKENDS, BASELINES, CACHE_MODES, DEFAULTS, ENGINES, MONITOR_NAMES, OPTIMIZERS, PREPROCESS_MODES, TASKS } from './defaults';
+import { ACTIVATIONS, BACKENDS, BASELINES, CACHE_MODES, DEFAULTS, DETECTION_HEADS, ENGINES, MONITOR_NAMES, OPTIMIZERS, PREPROCESS_MODES, TASKS } from './defaults';
 
 export const RECIPE_VERSION = 1;
 
@@ -59,7 +59,7 @@ export const HeadLayerSchema = d(
   'One layer of the new head.',
 );
 
-export const TaskSchema = d(z.enum(TASKS), 'single-label: one class per example (softmax); multi-label: any number of classes (sigmoid); regression: numbers (linear).');
+export const TaskSchema = d(z.enum(TASKS), 'single-label: one class per example (softmax); multi-label: any number of classes (sigmoid); regression: numbers (linear); detection: boxes and their classes ("data.train" is a COCO .json, a Pascal VOC folder or a box CSV; see "detection").');
 
 export const PreprocessSchema = d(
   z.enum(PREPROCESS_MODES),
@@ -77,7 +77,8 @@ export const AugmentSchema = d(
 );
 
 export const DataSchema = z.strictObject({
-  train: d(nonEmpty(), 'A folder with one sub-folder per class, or a CSV file (path,label / path,label1|label2 / path,y1,y2,…). Relative to the recipe.'),
+  train: d(nonEmpty(), 'A folder with one sub-folder per class, or a CSV file (path,label / path,label1|label2 / path,y1,y2,…). For "task": "detection": box annotations — a COCO .json, a folder of Pascal VOC .xml files, or a CSV (path,label,xmin,ymin,xmax,ymax). Relative to the recipe.'),
+  images: opt(nonEmpty(), 'Detection: the folder the annotations\' image paths are relative to. Default: looked for beside the annotations (images/, COCO\'s val2017/ layout, the XML\'s own folder).'),
   validation: opt(nonEmpty(), 'A separate validation folder or CSV. Without it, a stratified split of "train" is used.'),
   test: opt(nonEmpty(), 'A held-back test folder or CSV used only for the final evaluation.'),
   validationSplit: opt(num(0, 0.9), `Fraction of "train" kept for validation when no "validation" is given. Default ${DEFAULTS.validationSplit}.`),
@@ -106,7 +107,7 @@ export const MetricNameSchema = z.enum(MONITOR_NAMES);
 export const EarlyStoppingSchema = z.union([
   z.literal(false),
   z.strictObject({
-    monitor: opt(MetricNameSchema, 'The metric to watch. Default val_loss (loss without validation data). It must be one the run reports: accuracy for single-label, binary_accuracy for multi-label, mae for regression.'),
+    monitor: opt(MetricNameSchema, 'The metric to watch. Default val_loss (val_mAP50 for detection; loss without validation data). It must be one the run reports: accuracy for single-label, binary_accuracy for multi-label, mae for regression, val_mAP50 / val_mAP for detection.'),
     patience: opt(int(1), `Epochs without improvement before stopping. Default ${DEFAULTS.patience}.`),
     minDelta: opt(num(0), `Smaller changes do not count as improvement. Default ${DEFAULTS.minDelta}.`),
   }),
@@ -160,6 +161,18 @@ export const DomainSchema = d(
   'Domain adaptation: adapt the trained model to a new domain (other camera, lighting, style) from unlabelled target images. The report compares source and target accuracy before and after.',
 );
 
+export const DetectionSchema = d(
+  z.strictObject({
+    head: opt(z.enum(DETECTION_HEADS), 'auto (default): "localiser" when no training image has more than one box, else "grid". localiser: one class and box per image (a Dense head, smooth-L1 box loss). grid: a small convolutional head on the cut\'s feature map, anchors per cell (YOLO style), NMS at predict time.'),
+    anchors: opt(int(1, 'expected at least 1 anchor').check(z.lte(9)), `Grid head: anchors per cell, picked from the training boxes by k-means (1 − IoU). Default ${DEFAULTS.detection.anchors}.`),
+    hiddenUnits: opt(int(1).check(z.lte(1024)), `Filters of the grid head's 3×3 convolution (the localiser's hidden Dense units). Default ${DEFAULTS.detection.hiddenUnits}.`),
+    scoreThreshold: opt(num(0, 1), `predict returns boxes scoring at least this. Default ${DEFAULTS.detection.scoreThreshold}.`),
+    iouThreshold: opt(num(0, 1), `Non-maximum suppression: of boxes overlapping more than this, only the best-scoring stays. Default ${DEFAULTS.detection.iouThreshold}.`),
+    maxDetections: opt(int(1).check(z.lte(1000)), `At most this many boxes per image. Default ${DEFAULTS.detection.maxDetections}.`),
+  }),
+  'Object localisation and detection ("task": "detection"): the head and how boxes are returned.',
+);
+
 export const RecipeSchema = z.strictObject({
   $schema: z.optional(z.string()),
   version: opt(z.literal(RECIPE_VERSION), 'Recipe format version.'),
@@ -174,6 +187,7 @@ export const RecipeSchema = z.strictObject({
   training: z.optional(TrainingSchema),
   engine: z.optional(EngineSchema),
   domain: z.optional(DomainSchema),
+  detection: z.optional(DetectionSchema),
   output: opt(nonEmpty(), 'Output folder for the adapted model. Default: NAME-adapted beside the source model. Never the source model\'s own folder.'),
 });
 
@@ -186,6 +200,7 @@ export type AugmentSpec = z.infer<typeof AugmentSchema>;
 export type ScheduleSpec = z.infer<typeof ScheduleSchema>;
 export type EngineSpec = z.infer<typeof EngineSchema>;
 export type DomainSpec = z.infer<typeof DomainSchema>;
+export type DetectionSpec = z.infer<typeof DetectionSchema>;
 export type MetricName = z.infer<typeof MetricNameSchema>;
 export type { HeadLayerType, Preprocess, Task } from './defaults';
 export type { DomainMethod } from '../domain/defaults';

@@ -62,6 +62,8 @@ export function semanticProblems(recipe: Recipe): RecipeProblem[] {
   if (ref.kind !== 'layers' && recipe.engine?.name === 'tfjs') return [{ path: '/engine/name', message: `a ${ref.kind} model trains on the PyTorch engine, not TF.js` }];
   const domain = domainProblems(recipe, ref.kind);
   if (domain.length) return domain;
+  const detection = detectionProblems(recipe, ref.kind);
+  if (detection.length) return detection;
   const es = recipe.training?.earlyStopping;
   if (!recipe.data || !es) return [];
   const hasValidation = recipe.data.validation !== undefined || (recipe.data.validationSplit ?? DEFAULTS.validationSplit) > 0;
@@ -86,6 +88,25 @@ function domainProblems(recipe: Recipe, modelKind: string): RecipeProblem[] {
   if (d.method === 'dann' && !recipe.training?.fineTune) return [{ path: '/domain/method', message: '"dann" trains the base against a domain classifier during fine-tuning: add "training.fineTune" (or use "adabn" / "coral", which need no training)' }];
   if (d.lambda !== undefined && d.method !== 'dann') return [{ path: '/domain/lambda', message: '"lambda" weighs the domain classifier of "dann" only' }];
   if (d.targetLabelled !== undefined && sameFolder(d.targetLabelled, d.target)) return [{ path: '/domain/targetLabelled', message: '"targetLabelled" is the same folder as "target": the images that adapt the model would also grade it; keep the labelled ones apart' }];
+  return [];
+}
+
+/** Detection's rules: the TF.js engine, its own head (not "head"), no augmentation (boxes would have to move with the pixels). */
+function detectionProblems(recipe: Recipe, modelKind: string): RecipeProblem[] {
+  const detecting = recipe.task === 'detection';
+  if (!detecting) {
+    if (recipe.detection) return [{ path: '/detection', message: '"detection" settings need "task": "detection"' }];
+    if (recipe.data?.images !== undefined) return [{ path: '/data/images', message: '"data.images" is the image folder of box annotations: it needs "task": "detection"' }];
+    return [];
+  }
+  if (modelKind !== 'layers' || recipe.engine?.name === 'pytorch') return [{ path: '/task', message: 'detection trains on the TF.js engine for now: use a TF.js or Keras model and leave "engine" out (or "engine": { "name": "tfjs" })' }];
+  if (recipe.head) return [{ path: '/head', message: 'a detection recipe builds its own head (a grid of anchors or a single-object localiser): remove "head" and choose with "detection.head"' }];
+  if (recipe.domain) return [{ path: '/domain', message: 'domain adaptation is for classification recipes, not detection' }];
+  if (recipe.training?.fineTune || recipe.training?.baseline === 'scratch') return [{ path: recipe.training?.fineTune ? '/training/fineTune' : '/training/baseline', message: 'detection trains the head on a frozen base for now: remove "fineTune" and "baseline"' }];
+  const f = recipe.freeze;
+  if (f && !(f.all === true && Object.keys(f).length === 1)) return [{ path: '/freeze', message: 'detection trains its head on a frozen base for now (the whole base is frozen): remove "freeze"' }];
+  const a = recipe.data?.augment;
+  if (a && Object.values(a).some((v) => v)) return [{ path: '/data/augment', message: 'augmentation is not available for detection yet (flips, zooms and rotations would have to move the boxes too): remove "data.augment"' }];
   return [];
 }
 

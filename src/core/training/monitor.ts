@@ -25,19 +25,27 @@ export interface Monitor {
   note?: string;
 }
 
-/** The per-epoch metric of a task (beside `loss`), as both engines name it. */
-export function taskMetric(task: Task): 'accuracy' | 'binary_accuracy' | 'mae' {
-  return task === 'single-label' ? 'accuracy' : task === 'multi-label' ? 'binary_accuracy' : 'mae';
+/** The per-epoch metric of a task (beside `loss`), as both engines name it. Detection's, mAP@0.5, is measured on validation images only. */
+export function taskMetric(task: Task): 'accuracy' | 'binary_accuracy' | 'mae' | 'mAP50' {
+  return task === 'single-label' ? 'accuracy' : task === 'multi-label' ? 'binary_accuracy' : task === 'detection' ? 'mAP50' : 'mae';
 }
 
 /** Every epoch log key a run reports (learning_rate aside). */
 export function reportedMetrics(task: Task, hasValidation: boolean): string[] {
+  // mAP needs decoding, NMS and matching over whole images: on the validation split only
+  if (task === 'detection') return hasValidation ? ['loss', 'val_loss', `val_${taskMetric(task)}`, 'val_mAP'] : ['loss'];
   const m = taskMetric(task);
   return hasValidation ? ['loss', m, 'val_loss', `val_${m}`] : ['loss', m];
 }
 
 export function metricMode(metric: string): MonitorMode {
-  return /(accuracy|f1|map|auc|precision|recall|iou)$/i.test(metric) ? 'max' : 'min';
+  return /(accuracy|f1|map\d*|auc|precision|recall|iou)$/i.test(metric) ? 'max' : 'min';
+}
+
+/** The metric a run monitors when the recipe names none: detection's is mAP@0.5 (what its users judge it by), the others' the validation loss. */
+export function defaultMonitor(task: Task, hasValidation: boolean): string {
+  if (!hasValidation) return 'loss';
+  return task === 'detection' ? 'val_mAP50' : 'val_loss';
 }
 
 /**
@@ -57,7 +65,7 @@ export function resolveMonitor(training: { earlyStopping: EarlyStoppingSetting }
       file, jsonPath: '/training/earlyStopping/monitor', hint: `use one of ${reported.map((r) => `"${r}"`).join(', ')}`,
     });
   }
-  const metric = explicit ?? (hasValidation ? 'val_loss' : 'loss');
+  const metric = explicit ?? defaultMonitor(task, hasValidation);
   const base = { metric, mode: metricMode(metric), minDelta: es && es !== 'default' ? es.minDelta : DEFAULTS.minDelta, restoreBest: true };
   if (es === false) return { ...base, restoreBest: false };
   if (!hasValidation && !explicit) {

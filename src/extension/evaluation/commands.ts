@@ -28,7 +28,7 @@ export function registerEvaluationCommands(d: CommandDeps): vscode.Disposable[] 
       const files = filesArg ?? await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Predict', filters: { Images: ['png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp'] } });
       if (!files?.length) return;
       const preds = await engine.predict(model.fsPath, files.map((f) => f.fsPath), 3);
-      const lines = preds.map((p) => `- **${path.basename(p.file)}**: ${p.top.length ? p.top.map((t) => `${t.label} ${pct(t.score)}`).join(', ') : p.values?.map((v) => v.toFixed(4)).join(', ')}`);
+      const lines = preds.map((p) => p.boxes ? `- **${path.basename(p.file)}**: ${p.boxes.map((b) => `${b.label} ${pct(b.score)} at (${b.pixels.x.toFixed(0)}, ${b.pixels.y.toFixed(0)}) ${b.pixels.w.toFixed(0)}×${b.pixels.h.toFixed(0)} px`).join('; ') || 'no boxes'}` : `- **${path.basename(p.file)}**: ${p.top.length ? p.top.map((t) => `${t.label} ${pct(t.score)}`).join(', ') : p.values?.map((v) => v.toFixed(4)).join(', ')}`);
       const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: `# Predictions — ${modelLabel(model.fsPath)}\n\n${lines.join('\n')}\n` });
       await vscode.window.showTextDocument(doc, { preview: true });
       return preds;
@@ -39,7 +39,11 @@ export function registerEvaluationCommands(d: CommandDeps): vscode.Disposable[] 
 function reportMarkdown(model: string, r: EvaluationReport): string {
   const lines = [`# Evaluation — ${modelLabel(model)}`, '', `${r.examples} examples from \`${r.split}\``, ''];
   if (r.task === 'regression') lines.push(`MAE **${r.mae?.toFixed(4)}**, RMSE **${r.rmse?.toFixed(4)}**`);
-  else {
+  else if (r.task === 'detection' && r.detection) {
+    const d = r.detection;
+    lines.push(`mAP@0.5 **${pct(d.mAP50 ?? undefined)}**, mAP@[.5:.95] ${pct(d.mAP ?? undefined)}${d.meanIoU !== undefined ? `, mean IoU ${d.meanIoU?.toFixed(3)}` : ''}`, '');
+    lines.push('```', table(['class', 'AP@0.5', 'AP@[.5:.95]', 'boxes'], d.perClass.map((c) => [c.label, pct(c.ap50 ?? undefined), pct(c.ap ?? undefined), String(c.truths)]), ['l', 'r', 'r', 'r']), '```');
+  } else {
     lines.push(`Accuracy **${pct(r.accuracy)}**${r.topK ? `, top-${r.topK.k} ${pct(r.topK.accuracy)}` : ''}`, '');
     if (r.perClass) lines.push('```', table(['class', 'precision', 'recall', 'F1', 'support'], r.perClass.map((c) => [c.label, pct(c.precision), pct(c.recall), pct(c.f1), String(c.support)]), ['l', 'r', 'r', 'r', 'r']), '```');
     if (r.confusion) lines.push('', '**Confusion matrix** (rows: true, columns: predicted)', '', '```', table(['', ...r.labels], r.confusion.map((row, i) => [r.labels[i]!, ...row.map(String)])), '```');

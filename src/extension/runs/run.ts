@@ -74,7 +74,7 @@ export class Run implements vscode.Disposable {
     }
     if (e.type === 'evaluation') {
       const r = e.report;
-      s.best = r.task === 'regression' ? { name: 'test MAE', value: r.mae ?? NaN } : { name: `${r.split} accuracy`, value: r.accuracy ?? NaN };
+      s.best = r.task === 'regression' ? { name: 'test MAE', value: r.mae ?? NaN } : r.task === 'detection' ? { name: `${r.split} mAP@0.5`, value: r.detection?.mAP50 ?? NaN } : { name: `${r.split} accuracy`, value: r.accuracy ?? NaN };
     }
   }
 

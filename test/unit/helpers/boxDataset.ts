@@ -49,6 +49,13 @@ export interface MakeOptions {
   /** The side of the square images (96); every third image is 4/3 as wide. */
   size?: number;
   seed?: number;
+  /** At most this many shapes per image (3); 1 makes a single-object (localisation) dataset. */
+  maxObjects?: number;
+  /**
+   * Shapes in near-white or near-black, whichever is further from the background (false: a
+   * saturated colour). For grey models: a red shape on a mid-grey stripe can share its luma.
+   */
+  contrast?: boolean;
 }
 
 /** Whether pixel (px, py) of a shape whose bounding square starts at (0, 0) with side s is inside it. */
@@ -61,7 +68,7 @@ function inside(shape: Shape, s: number, px: number, py: number): boolean {
   return Math.abs(cx - s / 2) <= (cy / s) * (s / 2);
 }
 
-function drawImage(random: () => number, width: number, height: number, side: number): { pixels: Buffer; boxes: MadeBox[] } {
+function drawImage(random: () => number, width: number, height: number, side: number, opts: MakeOptions = {}): { pixels: Buffer; boxes: MadeBox[] } {
   const pixels = Buffer.alloc(width * height * 3);
   const base = [0, 1, 2].map(() => 60 + random() * 120);
   const stripe = 4 + Math.floor(random() * 8);
@@ -73,7 +80,8 @@ function drawImage(random: () => number, width: number, height: number, side: nu
     }
   }
   const boxes: MadeBox[] = [];
-  const count = 1 + Math.floor(random() * 3);
+  const count = 1 + Math.floor(random() * (opts.maxObjects ?? 3));
+  const light = 0.299 * base[0]! + 0.587 * base[1]! + 0.114 * base[2]! < 128;
   for (let tries = 0; boxes.length < count && tries < 200; tries++) {
     const shape = SHAPES[Math.floor(random() * SHAPES.length)]!;
     const s = Math.round(side * (0.16 + random() * 0.26));
@@ -81,7 +89,8 @@ function drawImage(random: () => number, width: number, height: number, side: nu
     const oy = Math.floor(random() * (height - s + 1));
     // 2 px apart from the others, so no shape touches or covers another
     if (boxes.some((b) => ox < b.x2 + 2 && ox + s + 2 > b.x1 && oy < b.y2 + 2 && oy + s + 2 > b.y1)) continue;
-    const colour = [0, 1, 2].map((c) => (c === tries % 3 ? 230 + random() * 25 : random() * 60));
+    let colour = [0, 1, 2].map((c) => (c === tries % 3 ? 230 + random() * 25 : random() * 60));
+    if (opts.contrast) colour = [0, 1, 2].map(() => (light ? 235 : 15));
     let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
     for (let py = 0; py < s; py++) {
       for (let px = 0; px < s; px++) {
@@ -155,7 +164,7 @@ export async function makeBoxDataset(dir: string, opts: MakeOptions = {}): Promi
   for (let i = 0; i < (opts.images ?? 12); i++) {
     const width = i % 3 === 2 ? Math.round((side * 4) / 3) : side;
     const height = side;
-    const { pixels, boxes } = drawImage(random, width, height, side);
+    const { pixels, boxes } = drawImage(random, width, height, side, opts);
     const name = `shapes_${String(i).padStart(3, '0')}.png`;
     await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toFile(path.join(imagesDir, name));
     const image = { name, width, height, boxes };

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../../core/errors';
+import type { DetectionModelSpec } from '../../../core/detection/model';
 import type { Preprocess, Recipe, Task } from '../../../core/recipe/schema';
 
 export const TRANSFER_STUDIO_VERSION = '0.1.0';
@@ -27,6 +28,8 @@ export interface AdaptedMetadata {
   frozen: string[];
   createdAt: string;
   backend?: string;
+  /** Detection models: the head's layout, anchors and thresholds predict decodes with. */
+  detection?: DetectionModelSpec;
   /** Extra facts (evaluation summary, checkpoint epoch, …). */
   extra?: Record<string, unknown>;
 }

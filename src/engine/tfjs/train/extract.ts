@@ -12,7 +12,8 @@ import { extractOnThreads, worthThreads, type ExtractionThread } from './threads
 import type { WorkerEvent } from '../../../core/protocol/worker';
 
 export interface ExtractArgs {
-  adapted: AdaptedModel;
+  /** Only the frozen base is run (detection's base comes from its own cut). */
+  adapted: Pick<AdaptedModel, 'base'>;
   dataset: Dataset;
   store: FeatureStore;
   threads: ExtractionThread[];

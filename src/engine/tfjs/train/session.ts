@@ -14,6 +14,7 @@ import type { TrainOverrides, WorkerEvent } from '../../../core/protocol/worker'
 import { modelFolder, type ResolvedRecipe } from '../../../core/recipe/resolve';
 import { phaseBudgets, type PhaseBudget, type TrainingPhase } from '../../../core/training/budget';
 import { adaptModel } from '../adapt';
+import { executeDetection } from '../detection/run';
 import { dannNote, dannPhase } from '../domain/dann';
 import { adaptToDomain, prepareDomain, type PreparedDomain } from '../domain/run';
 import { selectBackend } from '../backend';
@@ -75,6 +76,7 @@ function headlineOf(r: EvaluationReport): Record<string, number | string> {
 }
 
 export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir: string, ctx: RunContext, log: Log, defer: (cleanup: () => void) => void): Promise<RunResult> {
+  if (recipe.task === 'detection' && recipe.data) return executeDetection(recipe, overrides, runDir, ctx, log);
   // the last completed epoch, so a stop checkpoint resumes where it left off
   let last: { phase: TrainingPhase; epoch: number } = { phase: 'head', epoch: 0 };
   const emit = (e: WorkerEvent): void => {

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { HeadLayerSpec, HeadLayerType } from '../../../../core/recipe/schema';
+import type { HeadLayerSpec, HeadLayerType, Task } from '../../../../core/recipe/schema';
 
 export interface HeadBuildContext {
   /** Input shape of this layer without the batch dimension. */
@@ -8,7 +8,8 @@ export interface HeadBuildContext {
   /** Units of the final layer (labels or regression targets). */
   outputs: number;
   isLast: boolean;
-  task: 'single-label' | 'multi-label' | 'regression';
+  /** The classification heads' tasks (detection builds its own head: engine/tfjs/detection/head.ts). */
+  task: Task;
   seed: number;
   /** For error messages. */
   file?: string;
