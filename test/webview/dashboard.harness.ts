@@ -62,7 +62,7 @@ export const THEMES: Record<Theme, Record<string, string>> = {
 const THEME_CLASS: Record<Theme, string> = { dark: 'vscode-dark', light: 'vscode-light', 'high-contrast': 'vscode-high-contrast' };
 
 // ── fixtures: real runs recorded from `transfer-studio train` (see test/fixtures/runs/README.md) ──
-export type Fixture = 'sample-run' | 'multi-label-run' | 'regression-run' | 'stopped-run' | 'failed-run' | 'demo-run' | 'domain-run';
+export type Fixture = 'sample-run' | 'multi-label-run' | 'regression-run' | 'stopped-run' | 'failed-run' | 'demo-run' | 'domain-run' | 'detection-run';
 
 export function loadRun(name: Fixture): { run: RunInfo; events: TimedEvent[] } {
   const dir = path.join(PROJECT_FIXTURES, 'runs');

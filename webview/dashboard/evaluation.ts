@@ -9,6 +9,7 @@ import type { DashboardMessage, RunStatus } from '../../src/core/protocol/dashbo
 import { h } from '../shared/vscodeApi';
 import { basename, num, pct } from './format';
 import { isNum, type Ev } from './runModel';
+import { detectionHeadline, detectionSampleFiles, detectionSections } from './detection';
 
 export interface PredictionMessage { file: string; thumbnail?: string; result?: Prediction; error?: string }
 
@@ -47,8 +48,9 @@ export class EvaluationView {
     }
     this.root.classList.remove('hidden');
     const worst = ev.report.worst ?? [];
-    const newThumbs = worst.some((w) => thumbnails[w.file] && !this.thumbs[w.file]);
-    if (ev === this.shown) {
+    const samples = detectionSampleFiles(ev.report);
+    const newThumbs = [...worst.map((w) => w.file), ...samples].some((f) => thumbnails[f] && !this.thumbs[f]);
+    if (ev === this.shown && !(newThumbs && samples.length)) {
       if (newThumbs) this.renderMistakes(ev.report, thumbnails);
       return;
     }
@@ -68,7 +70,10 @@ export class EvaluationView {
       this.headline(r, b),
       b ? this.comparison(r, b) : null,
     ];
-    if (r.task !== 'regression') {
+    if (r.task === 'detection' && r.detection) {
+      parts.push(...detectionSections(r, thumbnails, (file) => this.post({ type: 'openFile', file })));
+      this.thumbs = { ...thumbnails };
+    } else if (r.task !== 'regression') {
       if (r.confusion?.length) parts.push(h('h3', {}, 'Confusion matrix'), this.confusion(r));
       if (r.perClass?.length) parts.push(h('h3', {}, r.task === 'multi-label' ? 'Per label' : 'Per class'), this.perClass(r, b));
     }
@@ -89,7 +94,9 @@ export class EvaluationView {
 
   private headline(r: EvaluationReport, b: EvaluationReport | undefined): HTMLElement {
     const cards: [string, string, string?][] = [];
-    if (r.task === 'regression') {
+    if (r.task === 'detection' && r.detection) {
+      cards.push(...detectionHeadline(r));
+    } else if (r.task === 'regression') {
       cards.push(['MAE', num(r.mae, 4), b ? `from scratch ${num(b.mae, 4)}` : 'mean absolute error'], ['RMSE', num(r.rmse, 4), b ? `from scratch ${num(b.rmse, 4)}` : 'root mean squared error']);
     } else if (r.task === 'multi-label') {
       cards.push(['label accuracy', pct(r.accuracy), b ? `from scratch ${pct(b.accuracy)}` : 'over every label, threshold 0.5']);

@@ -12,12 +12,13 @@ export function phaseLabel(phase: string | undefined): string {
 
 /** Accuracies are fractions shown as percentages; losses and errors are plain numbers. */
 export function isFractionMetric(name: string | undefined): boolean {
-  return !!name && /acc/i.test(name);
+  return !!name && /acc|map/i.test(name);
 }
 
 export function metricTitle(name: string | undefined): string {
   if (!name) return 'metric';
   if (name === 'mae') return 'MAE';
+  if (name === 'mAP50') return 'mAP@0.5';
   return name.replace(/_/g, ' ');
 }
 

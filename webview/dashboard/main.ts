@@ -14,6 +14,7 @@ import { LiveChart, type Marker } from './charts';
 import { DomainView } from './domain';
 import { EvaluationView } from './evaluation';
 import { compact, isFractionMetric, metricTitle, pct } from './format';
+import { detectionSampleFiles } from './detection';
 import { Header } from './header';
 import { RunModel } from './runModel';
 import { ChartData } from './series';
@@ -107,7 +108,8 @@ function updateCharts(): void {
     metricBox.plot.replaceChildren();
     rateBox.plot.replaceChildren();
     chartMetric = model.metric;
-    const title = model.metric ? metricTitle(model.metric).replace(/^./, (c) => c.toUpperCase()) : 'Metric';
+    // capitalised, except a name like mAP@0.5 whose case means something
+    const title = model.metric ? metricTitle(model.metric).replace(/^[a-z](?=[a-z ])/, (c) => c.toUpperCase()) : 'Metric';
     metricBox.title.textContent = title;
     metricBox.plot.setAttribute('aria-label', title);
     liveCharts = makeCharts();
@@ -132,6 +134,7 @@ function renderNow(): void {
   header.render(model, Date.now());
   const ev = model.evaluation;
   if (ev?.report.worst?.length) requestThumbnails(ev.report.worst.map((w) => w.file));
+  if (ev?.report.detection) requestThumbnails(detectionSampleFiles(ev.report));
   if (model.dataset) requestThumbnails(dataset.exampleFiles(model.dataset));
   evaluation.render(ev, status, model.trusted, model.done && !model.done.stopped ? model.done.output : model.run?.output, thumbnails);
   domainView.render(model.domain);

@@ -3,7 +3,7 @@
  * views need (phases, epochs, the latest batch, checkpoints, evaluation…). Events may arrive
  * mid-run, out of the usual order or with missing fields; `add` never throws.
  */
-import type { DatasetReport, EvaluationReport, Phase } from '../../src/core/protocol/reports';
+import { DetectionEvaluationSchema, type DatasetReport, type EvaluationReport, type Phase } from '../../src/core/protocol/reports';
 import type { RunInfo, TimedEvent } from '../../src/core/protocol/dashboard';
 
 export type Ev<T extends TimedEvent['type']> = Extract<TimedEvent, { type: T }>;
@@ -202,6 +202,8 @@ export class RunModel {
 
   private noteMetric(logs: Logs | undefined): void {
     if (this.metric || !logs || typeof logs !== 'object') return;
+    // detection measures mAP on the validation images only: there is no training-split value to name it
+    if (isNum(logs.val_mAP50) || logs.val_mAP50 === null) { this.metric = 'mAP50'; return; }
     const keys = Object.keys(logs).filter((k) => k !== 'loss' && k !== 'learning_rate' && !k.startsWith('val_'));
     this.metric = METRIC_PREFERENCE.find((m) => keys.includes(m)) ?? keys[0];
   }
@@ -314,7 +316,7 @@ function cleanDataset(v: unknown): DatasetReport | undefined {
   const size = Array.isArray(r.imageSize) && r.imageSize.length === 2 && r.imageSize.every(isNum) ? (r.imageSize as [number, number]) : [0, 0] as [number, number];
   return {
     source: typeof r.source === 'string' ? r.source : '',
-    task: r.task === 'multi-label' || r.task === 'regression' ? r.task : 'single-label',
+    task: r.task === 'multi-label' || r.task === 'regression' || r.task === 'detection' ? r.task : 'single-label',
     labels: strings(r.labels),
     classes,
     total: total ? { train: n0(total.train), validation: n0(total.validation), test: n0(total.test) } : classes.reduce((t, c) => ({ train: t.train + c.train, validation: t.validation + c.validation, test: t.test + c.test }), { train: 0, validation: 0, test: 0 }),
@@ -328,10 +330,16 @@ function cleanDataset(v: unknown): DatasetReport | undefined {
   };
 }
 
+/** A report's detection part, checked against the protocol's schema (a malformed one: none). */
+function cleanDetection(v: unknown): EvaluationReport['detection'] {
+  const r = v === undefined ? undefined : DetectionEvaluationSchema.safeParse(v);
+  return r?.success ? r.data : undefined;
+}
+
 function cleanEvaluation(v: unknown): EvaluationReport | undefined {
   const r = obj(v);
   if (!r || typeof r.task !== 'string') return undefined;
-  const task = r.task === 'multi-label' || r.task === 'regression' ? r.task : 'single-label';
+  const task = r.task === 'multi-label' || r.task === 'regression' || r.task === 'detection' ? r.task : 'single-label';
   const num = (x: unknown): number | undefined => (isNum(x) ? x : undefined);
   const topK = obj(r.topK);
   return {
@@ -354,5 +362,6 @@ function cleanEvaluation(v: unknown): EvaluationReport | undefined {
     mae: num(r.mae),
     rmse: num(r.rmse),
     exactMatch: num(r.exactMatch),
+    detection: cleanDetection(r.detection),
   };
 }

@@ -69,14 +69,27 @@ export function dataSection(form: Form): HTMLElement {
     form.select(['task'], {
       label: 'Task',
       wide: true,
-      description: 'single-label: one class per image (softmax); multi-label: any number of classes (sigmoid); regression: numbers (linear).',
+      description: 'single-label: one class per image (softmax); multi-label: any number of classes (sigmoid); regression: numbers (linear); detection: boxes and their classes (COCO, Pascal VOC or a box CSV).',
       choices: [
         { value: '', label: `Default (${DEFAULTS.task})` },
         { value: 'single-label', label: 'single-label', description: 'One class per image (softmax)' },
         { value: 'multi-label', label: 'multi-label', description: 'Any number of classes per image (sigmoid)' },
         { value: 'regression', label: 'regression', description: 'Predict numbers (linear)' },
+        { value: 'detection', label: 'detection', description: 'Find objects: a box and a class for each' },
       ],
     }),
+  );
+  const detecting = (s: { recipe?: { task?: string } }): boolean => s.recipe?.task === 'detection';
+  const detection = h('div', { class: 'settings-grid', id: 'detection-settings' },
+    form.select(['detection', 'head'], {
+      label: 'Detection head',
+      hidden: (s) => !detecting(s),
+      description: 'auto: a single-object localiser when no image has more than one box, else a grid of anchors on the feature map (NMS at predict time).',
+      choices: [{ value: '', label: 'Default (auto)' }, { value: 'localiser', label: 'localiser', description: 'One class and box per image' }, { value: 'grid', label: 'grid', description: 'Many objects: anchors per cell, YOLO style' }],
+    }),
+    form.text(['detection', 'anchors'], { label: 'Anchors per cell', parse: 'number', width: 's', placeholder: String(DEFAULTS.detection.anchors), hidden: (s) => !detecting(s), description: 'Grid head: box shapes picked from the training boxes by k-means.' }),
+    form.text(['detection', 'scoreThreshold'], { label: 'Score threshold', parse: 'number', width: 's', placeholder: String(DEFAULTS.detection.scoreThreshold), hidden: (s) => !detecting(s), description: 'Predict returns boxes scoring at least this.' }),
+    form.text(['data', 'images'], { label: 'Image folder', parse: 'string', wide: true, width: 'l', placeholder: 'beside the annotations', hidden: (s) => !detecting(s), description: 'The folder the annotations\' image paths are relative to.' }),
   );
 
   const folders = h('div', { class: 'settings-grid' },
@@ -116,7 +129,7 @@ export function dataSection(form: Form): HTMLElement {
 
   const report = datasetReport(form);
   sec.body.append(
-    taskGrid,
+    taskGrid, detection,
     h('h3', { class: 'sub' }, 'Data'), dataProblems, folders, options,
     h('h3', { class: 'sub' }, 'Augmentation'), h('p', { class: 'sub-desc' }, 'Random changes to training images (never to validation or test images). Any augmentation turns the feature cache off.'), augment,
     report,

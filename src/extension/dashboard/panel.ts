@@ -100,7 +100,9 @@ export class DashboardPanel implements vscode.Disposable {
         case 'requestThumbnails': {
           const known = this.knownFiles();
           const files = m.files.filter((f) => known.has(f));
-          if (files.length) this.post({ type: 'thumbnails', images: await this.deps.engine.thumbnails(files, 96) });
+          // detection samples are looked at closely (their boxes): larger thumbnails
+          const detection = this.run.events.some((e) => e.type === 'evaluation' && e.report.detection?.samples.some((s) => files.includes(s.file)));
+          if (files.length) this.post({ type: 'thumbnails', images: await this.deps.engine.thumbnails(files, detection ? 256 : 96) });
           break;
         }
         case 'pickImage':
@@ -116,7 +118,7 @@ export class DashboardPanel implements vscode.Disposable {
   private knownFiles(): Set<string> {
     const files = new Set<string>();
     for (const e of this.run.events) {
-      if (e.type === 'evaluation') [e.report, e.baseline].forEach((r) => r?.worst?.forEach((w) => files.add(w.file)));
+      if (e.type === 'evaluation') [e.report, e.baseline].forEach((r) => { r?.worst?.forEach((w) => files.add(w.file)); r?.detection?.samples.forEach((s) => files.add(s.file)); });
       if (e.type === 'dataset') Object.values(e.report.examples).forEach((l) => l.forEach((f) => files.add(f)));
     }
     return files;
