@@ -394,6 +394,51 @@ describe('designer webview (headless Chromium, fake host)', function () {
     await shell.send({ type: 'state', state: TM });
     assert.equal(await shell.page.locator('.layer-row').count(), rowCount(TM));
   });
+
+  it('Domain adaptation: off until the box asks for the target folder; its fields, DANN\'s weight and hints follow the method', async () => {
+    shell = await openShell('designer');
+    await shell.send({ type: 'state', state: TM });
+    const section = shell.page.locator('#domain');
+    assert.ok(await shell.page.locator('nav a[data-section="domain"]').isVisible());
+    assert.ok(await section.locator('[data-path="/domain/target"]').isHidden(), 'no domain: only the checkbox');
+    await shell.clearPosted();
+    await section.locator('[data-path="/domain"] vscode-checkbox').click();
+    assert.deepEqual(ofType(await shell.posted(), 'pickDomainFolder'), [{ type: 'pickDomainFolder', field: 'target' }]);
+    assert.deepEqual(ofType(await shell.posted(), 'set'), [], 'the host writes the domain once a folder is picked');
+
+    // the host wrote it: target and method show, lambda only for dann
+    const withDomain = clone(TM);
+    withDomain.recipe = { ...withDomain.recipe!, domain: { target: './night', method: 'adabn' } };
+    await shell.send({ type: 'state', state: withDomain });
+    assert.equal(await section.locator('[data-path="/domain/target"] vscode-textfield').evaluate((e) => (e as HTMLInputElement).value), './night');
+    assert.ok(await section.locator('[data-path="/domain/lambda"]').isHidden());
+    await shell.clearPosted();
+    const method = section.locator('[data-path="/domain/method"] vscode-single-select');
+    await method.click();
+    await method.getByText('dann', { exact: true }).click();
+    assert.deepEqual(ofType(await shell.posted(), 'set'), [{ type: 'set', path: ['domain', 'method'], value: 'dann' }]);
+    const dann = clone(withDomain);
+    const { fineTune: _fineTune, ...noFineTune } = dann.recipe!.training ?? {};
+    dann.recipe = { ...dann.recipe!, training: noFineTune, domain: { target: './night', method: 'dann' } };
+    await shell.send({ type: 'state', state: dann });
+    assert.ok(await section.locator('[data-path="/domain/lambda"]').isVisible());
+    assert.match(await section.locator('[data-path="/domain/method"]').innerText(), /turn on two-phase fine-tuning/);
+    await shell.clearPosted();
+    await section.locator('#browse-domain-targetLabelled').click();
+    assert.deepEqual(ofType(await shell.posted(), 'pickDomainFolder'), [{ type: 'pickDomainFolder', field: 'targetLabelled' }]);
+    // a problem of the recipe's domain shows in the section and counts in the navigation
+    const bad = clone(dann);
+    bad.problems = [{ path: '/domain/method', message: '"dann" trains the base against a domain classifier during fine-tuning: add "training.fineTune"' }];
+    await shell.send({ type: 'state', state: bad });
+    assert.match(await section.innerText(), /add "training\.fineTune"/);
+    assert.equal(await shell.page.locator('nav a[data-section="domain"] .nav-count').innerText(), '1');
+    // unticking removes the whole object
+    await shell.clearPosted();
+    await section.locator('[data-path="/domain"] vscode-checkbox').click();
+    const [off] = ofType(await shell.posted(), 'set');
+    assert.deepEqual(off!.path, ['domain']);
+    assert.equal(off!.value, undefined);
+  });
 });
 
 describe('designer webview: what it shares with the engine', () => {

@@ -10,6 +10,7 @@ import type { RecipeProblem } from '../../src/core/recipe/validate';
 import { DESIGNER_PROTOCOL_VERSION, type DesignerHostMessage, type DesignerMessage, type DesignerState } from '../../src/core/protocol/designer';
 import { connect, h } from '../shared/vscodeApi';
 import { dataSection } from './data';
+import { domainSection } from './domain';
 import { Form, problemLine } from './fields';
 import { headSection } from './head';
 import { layersSection } from './layers';
@@ -26,6 +27,7 @@ const SECTIONS: { id: string; title: string; pointers: string[] }[] = [
   { id: 'head', title: 'Head', pointers: ['/head'] },
   { id: 'data', title: 'Task and data', pointers: ['/task', '/data'] },
   { id: 'training', title: 'Training', pointers: ['/training'] },
+  { id: 'domain', title: 'Domain', pointers: ['/domain'] },
 ];
 
 function sectionOf(path: string): string | undefined {
@@ -81,6 +83,7 @@ const main = h('div', { class: 'content' },
   headSection(form),
   dataSection(form),
   trainingSection(form),
+  domainSection(form),
 );
 const app = document.getElementById('app') ?? document.body;
 app.replaceChildren(header, h('div', { class: 'page' }, nav, main));

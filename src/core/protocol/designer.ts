@@ -62,6 +62,8 @@ export const DesignerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('setHead'), head: z.array(HeadLayerSchema).check(z.maxLength(32)) }),
   z.object({ type: z.literal('pickData'), field: z.enum(['train', 'validation', 'test']) }),
   z.object({ type: z.literal('pickModel') }),
+  /** Pick a folder for `domain.target` (creating `domain` when there is none) or `domain.targetLabelled`. */
+  z.object({ type: z.literal('pickDomainFolder'), field: z.enum(['target', 'targetLabelled']) }),
   z.object({ type: z.literal('refreshDataset') }),
   z.object({ type: z.literal('probe') }),
   /** Write this cut (one of the last probe's rows) into the recipe, with a head that fits it. */

@@ -212,6 +212,15 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
         await editRecipe(uri, [{ path: ['data', m.field], value: relativePath(uri.fsPath, picked[0].fsPath) }]);
         break;
       }
+      case 'pickDomainFolder': {
+        const target = m.field === 'target';
+        const picked = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: target ? 'Use as target-domain images' : 'Use as labelled target images', defaultUri: vscode.Uri.file(path.dirname(uri.fsPath)) });
+        if (!picked?.[0]) return;
+        const rel = relativePath(uri.fsPath, picked[0].fsPath);
+        // a new `domain` needs its method too: AdaBN, which needs no training setting
+        await editRecipe(uri, [session.state.recipe?.domain || !target ? { path: ['domain', m.field], value: rel } : { path: ['domain'], value: { target: rel, method: 'adabn' } }]);
+        break;
+      }
       case 'pickModel': {
         const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use this model', filters: { Models: ['json', 'h5', 'hdf5', 'keras'] } });
         if (!picked?.[0]) return;
