@@ -15,8 +15,8 @@ import { tempDir } from '../../helpers/fixtures';
 import { EMOTION_DIR, ofType, train } from '../../helpers/runs';
 import { makeBoxDataset } from '../helpers/boxDataset';
 
-/** Measured on 2 cores (docs/DETECTION.md): asserted a little below what the run reaches. */
-const LOCALISER_IOU = 0.5;
+/** The localiser's validation mean IoU, asserted below the 0.52 measured on 2 cores (val mAP@0.5 0.67; docs/DETECTION.md). */
+const LOCALISER_IOU = 0.45;
 
 function recipe(dir: string, name: string, body: Record<string, unknown>): string {
   const file = path.join(dir, `${name}.adapt.json`);
