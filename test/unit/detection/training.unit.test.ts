@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { EvaluationReport, Prediction } from '../../../src/core/protocol/reports';
 import { runCli } from '../../helpers/cli';
 import { tempDir } from '../../helpers/fixtures';
-import { EMOTION_DIR, ofType, train } from '../../helpers/runs';
+import { EMOTION_DIR, ofType, train, worker } from '../../helpers/runs';
 import { makeBoxDataset } from '../helpers/boxDataset';
 
 /** The localiser's validation mean IoU, asserted below the 0.52 measured on 2 cores (val mAP@0.5 0.67; docs/DETECTION.md). */
@@ -117,6 +117,23 @@ describe('detection: a grid head on cached feature maps, from a recipe', functio
     const pr = runCli(['predict', out, path.join(dir, 'single', 'images', 'shapes_000.png'), '--json']);
     assert.equal(pr.code, 0, pr.stderr);
     assert.ok((JSON.parse(pr.stdout) as Prediction[])[0]!.boxes!.length <= 1, 'at most one box');
+  });
+
+  it('the designer\'s dataset report of a detection recipe: boxes per class and split, from the annotations', async () => {
+    const file = recipe(dir, 'report', { data: { train: './heldout/annotations.json', validationSplit: 0.25, imageSize: [256, 256] } });
+    const w = worker({ TRANSFER_STUDIO_CACHE: cache });
+    try {
+      await w.ready;
+      const r = await w.request({ type: 'datasetReport', recipe: file });
+      assert.equal(r.task, 'detection');
+      assert.deepEqual(r.labels, ['circle', 'square', 'triangle']);
+      assert.equal(r.total.train + r.total.validation, 60);
+      // per class: boxes, all 113 of the held-out set's
+      assert.equal(r.classes.reduce((n, c) => n + c.train + c.validation, 0), 113);
+      assert.deepEqual(r.imageSize, [256, 256]);
+    } finally {
+      await w.shutdown(3000);
+    }
   });
 
   it('a damaged annotation file stops `check` and the run, naming the file and the entry; nothing is written', async () => {
