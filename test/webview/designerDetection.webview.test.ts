@@ -24,6 +24,7 @@ describe('designer webview: the detection task', function () {
     await shell.send({ type: 'state', state: TM });
     const fields = ['/detection/head', '/detection/anchors', '/detection/scoreThreshold', '/data/images'];
     for (const f of fields) assert.ok(await shell.page.locator(`[data-path="${f}"]`).isHidden(), `${f} hidden for a classification recipe`);
+    assert.ok(await shell.page.locator('#head-detection-note').isHidden());
     await shell.clearPosted();
     const task = shell.page.locator('[data-path="/task"] vscode-single-select');
     await task.click();
@@ -34,6 +35,9 @@ describe('designer webview: the detection task', function () {
     detecting.recipe = { ...detecting.recipe!, task: 'detection' };
     await shell.send({ type: 'state', state: detecting });
     for (const f of fields) assert.ok(await shell.page.locator(`[data-path="${f}"]`).isVisible(), `${f} shown for a detection recipe`);
+    // the head builder gives way to a note: the detection head is built for the recipe
+    assert.ok(await shell.page.locator('#head-detection-note').isVisible());
+    assert.ok(await shell.page.locator('#head .head-builder').isHidden());
     await shell.clearPosted();
     const head = shell.page.locator('[data-path="/detection/head"] vscode-single-select');
     await head.click();

@@ -51,7 +51,17 @@ export function headSection(form: Form): HTMLElement {
   });
   const resetButton = button('Reset to Default', { secondary: true, id: 'head-reset', title: 'Remove "head" from the recipe: the default head applies', onClick: () => form.set(['head'], undefined) });
   sec.actions.append(h('div', { class: 'menu-anchor' }, addButton, menu), resetButton);
-  sec.body.append(inputInfo, defaultNote, general, localProblem, list, outputInfo);
+  // a detection recipe builds its own head (engine/tfjs/detection): the builder gives way to a note
+  const builder = h('div', { class: 'head-builder' }, inputInfo, defaultNote, general, localProblem, list, outputInfo);
+  const detectionNote = h('p', { class: 'muted', id: 'head-detection-note', hidden: true },
+    'Detection builds its own head on the cut\'s feature map: a grid of anchors (several objects per image) or a single-object localiser, chosen from the data or by "Detection head" under Data.');
+  sec.body.append(detectionNote, builder);
+  form.onState((s) => {
+    const detecting = s.recipe?.task === 'detection';
+    builder.hidden = detecting;
+    detectionNote.hidden = !detecting;
+    sec.actions.hidden = detecting;
+  });
 
   let rows: RowView[] = [];
   let signature = '';
