@@ -5,7 +5,7 @@
  */
 import { hasGrid } from '../../core/detection/model';
 import { formatCount } from '../../core/modelSummary';
-import { detectionImages, resolveDetection } from '../../core/recipe/detection';
+import { coarseGridWarning, detectionImages, resolveDetection } from '../../core/recipe/detection';
 import { checkOutputFolder, type ResolvedRecipe } from '../../core/recipe/resolve';
 import { phaseBudgets } from '../../core/training/budget';
 import { UserError } from '../../core/errors';
@@ -50,6 +50,7 @@ export async function checkDetection(recipe: ResolvedRecipe, cli: Cli, json: boo
     `  cut: ${det.cut.cut}${det.cut.isDefault ? ' (default)' : ''} → feature map [${det.featureShape.join(', ')}]`,
     ...(det.cut.reason ? [`    ${det.cut.reason}`] : []),
     ...(hasGrid(spec) ? [`  grid: ${spec.rows}×${spec.cols} cells × ${spec.anchors.length} anchors (k-means on the ${spec.head === 'grid' ? 'training boxes' : 'images\' primary boxes'}, mean IoU ${fit.meanIoU.toFixed(3)}): ${spec.anchors.map((a) => `${a.w.toFixed(3)}×${a.h.toFixed(3)}`).join(', ')}${spec.head === 'localiser' ? '; the best-scoring box is the answer' : ''}`] : []),
+    ...(hasGrid(spec) && coarseGridWarning(spec.rows, spec.cols) ? [`  warning: ${coarseGridWarning(spec.rows, spec.cols)}`] : []),
     `  frozen: the whole base (${det.frozen.length} layers): feature maps are computed once${recipe.data.cache === 'off' ? ' per batch (cache off)' : ' and cached'}`,
     `  input: ${image.height}×${image.width}×${image.channels} (images stretched to it), preprocess ${image.preprocess} (${image.preprocessSource})`,
     `  predict: boxes scoring ≥ ${spec.scoreThreshold}, NMS at IoU ${spec.iouThreshold}, at most ${spec.maxDetections} per image`,

@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { defaultDetectionCut, resolveDetection } from '../../../src/core/recipe/detection';
+import { coarseGridWarning, defaultDetectionCut, resolveDetection } from '../../../src/core/recipe/detection';
 import { resolveRecipe } from '../../../src/core/recipe/resolve';
 import { parseRecipeText } from '../../../src/core/recipe/validate';
 import { metricMode, reportedMetrics, resolveMonitor } from '../../../src/core/training/monitor';
@@ -65,5 +65,8 @@ describe('detection recipes in core', () => {
     const c = defaultDetectionCut(summarizeModel(loaded).layers);
     assert.equal(c?.cut, 'conv_pw_13_relu');
     assert.match(c!.reason, /2×2×256/);
+    // …which at the model's own 64² is 2×2 cells: check and the run warn and say what helps
+    assert.match(coarseGridWarning(2, 2)!, /only 2×2 cells.*"data\.imageSize".*"cut"/);
+    assert.equal(coarseGridWarning(16, 16), undefined);
   });
 });

@@ -14,7 +14,7 @@ import { UserError } from '../../../core/errors';
 import { epochSeed, rng, shuffled } from '../../../core/random';
 import type { EvaluationReport } from '../../../core/protocol/reports';
 import type { TrainOverrides, WorkerEvent } from '../../../core/protocol/worker';
-import { detectionImages, resolveDetection } from '../../../core/recipe/detection';
+import { coarseGridWarning, detectionImages, resolveDetection } from '../../../core/recipe/detection';
 import { modelFolder, type ResolvedRecipe } from '../../../core/recipe/resolve';
 import { phaseBudgets } from '../../../core/training/budget';
 import { selectBackend } from '../backend';
@@ -83,6 +83,8 @@ export async function executeDetection(recipe: ResolvedRecipe, overrides: TrainO
   log(`detection head: ${settings.head} (${settings.headReason}); cut ${det.cut.cut}${det.cut.isDefault ? ' (default)' : ''} → features [${det.featureShape.join(', ')}]` +
     (hasGrid(spec) ? `; ${spec.rows}×${spec.cols} grid, ${spec.anchors.length} anchors (k-means, mean IoU ${fit.meanIoU.toFixed(3)} with the training boxes)` : ''));
 
+  const coarse = hasGrid(spec) ? coarseGridWarning(spec.rows, spec.cols) : undefined;
+  if (coarse) log(coarse, 'warn');
   const fastPath = data.cache !== 'off';
   const hasValidation = dataset.validation.length > 0;
   const budget = phaseBudgets(t, { task: 'detection', hasValidation, cached: fastPath, file: recipe.file })[0]!;
