@@ -8,6 +8,8 @@ export const TASKS = ['single-label', 'multi-label', 'regression', 'detection'] 
 /** The detection heads: one object per image (class + box), or a grid of anchors (many objects, NMS at predict time). */
 export const DETECTION_HEAD_KINDS = ['localiser', 'grid'] as const;
 export const DETECTION_HEADS = ['auto', ...DETECTION_HEAD_KINDS] as const;
+/** The box regression loss of a grid head: smooth-L1 on the encoded offsets, or 1 − GIoU of the decoded boxes. */
+export const BOX_LOSSES = ['smooth-l1', 'giou'] as const;
 export const PREPROCESS_MODES = ['0,1', '-1,1', 'imagenet', 'none'] as const;
 export const ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'selu', 'gelu', 'swish', 'tanh', 'sigmoid', 'softmax', 'softplus', 'hardSigmoid', 'leakyRelu'] as const;
 export const HEAD_LAYER_TYPES = ['GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Flatten', 'Dense', 'Dropout', 'BatchNormalization', 'Activation'] as const;
@@ -38,6 +40,7 @@ export type CacheMode = (typeof CACHE_MODES)[number];
 export type BaselineKind = (typeof BASELINES)[number];
 export type MonitorName = (typeof MONITOR_NAMES)[number];
 export type DetectionHeadKind = (typeof DETECTION_HEADS)[number];
+export type BoxLoss = (typeof BOX_LOSSES)[number];
 
 /** What an empty field means. Training defaults aim at a first run that converges on a small dataset. */
 export const DEFAULTS = {
@@ -76,6 +79,7 @@ export const DEFAULTS = {
   detection: {
     /** Anchors of a grid head, picked from the training boxes by k-means. */
     anchors: 3,
+    boxLoss: 'smooth-l1' as BoxLoss,
     /** Filters of the grid head's 3×3 convolution (the localiser's hidden Dense units). */
     hiddenUnits: 64,
     /** Detections scoring below this are not returned by predict (evaluation keeps them down to 0.01 for mAP). */

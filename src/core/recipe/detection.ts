@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { chooseDefaultCut } from '../classifier';
 import { UserError } from '../errors';
 import type { LayerSummary } from '../modelSummary';
-import { DEFAULTS, type DetectionHeadKind } from './defaults';
+import { DEFAULTS, type BoxLoss, type DetectionHeadKind } from './defaults';
 import type { ResolvedRecipe } from './resolve';
 
 export interface DetectionSettings {
@@ -16,6 +16,7 @@ export interface DetectionSettings {
   /** Why this head, in words (the CLI's check and the run log say it). */
   headReason: string;
   anchors: number;
+  boxLoss: BoxLoss;
   hiddenUnits: number;
   scoreThreshold: number;
   iouThreshold: number;
@@ -59,6 +60,7 @@ export function resolveDetection(recipe: ResolvedRecipe, facts: BoxDataFacts): D
     head,
     headReason,
     anchors: Math.max(1, Math.min(wanted, facts.distinctSizes)),
+    boxLoss: d.boxLoss ?? DEFAULTS.detection.boxLoss,
     hiddenUnits: d.hiddenUnits ?? DEFAULTS.detection.hiddenUnits,
     scoreThreshold: d.scoreThreshold ?? DEFAULTS.detection.scoreThreshold,
     iouThreshold: d.iouThreshold ?? DEFAULTS.detection.iouThreshold,

@@ -6,7 +6,7 @@
  */
 import * as z from '../zod';
 import { DOMAIN_DEFAULTS, DOMAIN_METHODS } from '../domain/defaults';
-import { ACTIVATIONS, BACKENDS, BASELINES, CACHE_MODES, DEFAULTS, DETECTION_HEADS, ENGINES, MONITOR_NAMES, OPTIMIZERS, PREPROCESS_MODES, TASKS } from './defaults';
+import { ACTIVATIONS, BACKENDS, BASELINES, BOX_LOSSES, CACHE_MODES, DEFAULTS, DETECTION_HEADS, ENGINES, MONITOR_NAMES, OPTIMIZERS, PREPROCESS_MODES, TASKS } from './defaults';
 
 export const RECIPE_VERSION = 1;
 
@@ -165,6 +165,7 @@ export const DetectionSchema = d(
   z.strictObject({
     head: opt(z.enum(DETECTION_HEADS), 'auto (default): "localiser" when no training image has more than one box, else "grid". localiser: one class and box per image (a Dense head, smooth-L1 box loss). grid: a small convolutional head on the cut\'s feature map, anchors per cell (YOLO style), NMS at predict time.'),
     anchors: opt(int(1, 'expected at least 1 anchor').check(z.lte(9)), `Grid head: anchors per cell, picked from the training boxes by k-means (1 − IoU). Default ${DEFAULTS.detection.anchors}.`),
+    boxLoss: opt(z.enum(BOX_LOSSES), `Box regression of a head on a feature map: "smooth-l1" on the encoded offsets (σ(tx), σ(ty), tw, th), or "giou": 1 − generalised IoU of the decoded box with the true one (scale-free, and it still pulls boxes that do not overlap). Default ${DEFAULTS.detection.boxLoss}.`),
     hiddenUnits: opt(int(1).check(z.lte(1024)), `Filters of the grid head's 3×3 convolution (the localiser's hidden Dense units). Default ${DEFAULTS.detection.hiddenUnits}.`),
     scoreThreshold: opt(num(0, 1), `predict returns boxes scoring at least this. Default ${DEFAULTS.detection.scoreThreshold}.`),
     iouThreshold: opt(num(0, 1), `Non-maximum suppression: of boxes overlapping more than this, only the best-scoring stays. Default ${DEFAULTS.detection.iouThreshold}.`),

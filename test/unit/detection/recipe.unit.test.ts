@@ -31,6 +31,8 @@ describe('detection recipes in core', () => {
     assert.match(problems({ task: 'single-label', detection: { head: 'grid' } })[0]!, /^\/detection: "detection" settings need "task": "detection"/);
     assert.match(problems({ task: 'single-label', data: { train: './x', images: './y' } })[0]!, /^\/data\/images:/);
     assert.match(problems({ detection: { anchors: 0 } })[0]!, /^\/detection\/anchors:/);
+    assert.deepEqual(problems({ detection: { boxLoss: 'giou' } }), []);
+    assert.match(problems({ detection: { boxLoss: 'iou' } })[0]!, /^\/detection\/boxLoss:/);
     // a classification metric is not one a detection run reports
     assert.match(problems({ training: { earlyStopping: { monitor: 'val_accuracy' } } })[0]!, /val_accuracy.*val_mAP50/);
   });

@@ -32,7 +32,49 @@ function bceWithLogits(x: tf.Tensor, z: tf.Tensor): tf.Tensor {
   return tf.add(tf.sub(tf.relu(x), tf.mul(x, z)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
 }
 
-export function gridLoss(yTrue: tf.Tensor, yPred: tf.Tensor, per: number, weights = DEFAULTS.detection): LossParts {
+/** Per cell and anchor of a grid (index (row · cols + col) · A + a): column, row, anchor w, h — constants of the GIoU decoding. */
+export interface GridConstants {
+  cols: number;
+  rows: number;
+  col: tf.Tensor1D;
+  row: tf.Tensor1D;
+  anchorW: tf.Tensor1D;
+  anchorH: tf.Tensor1D;
+}
+
+export function gridConstants(rows: number, cols: number, anchors: readonly { w: number; h: number }[]): GridConstants {
+  const n = rows * cols * anchors.length;
+  const [col, row, aw, ah] = [new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) anchors.forEach((a, k) => {
+    const i = (r * cols + c) * anchors.length + k;
+    col[i] = c; row[i] = r; aw[i] = a.w; ah[i] = a.h;
+  });
+  return { rows, cols, col: tf.keep(tf.tensor1d(col)), row: tf.keep(tf.tensor1d(row)), anchorW: tf.keep(tf.tensor1d(aw)), anchorH: tf.keep(tf.tensor1d(ah)) };
+}
+
+/** Corners (x1, y1, x2, y2) of the boxes encoded as (sx, sy, tw, th) per cell: [B, N] each. */
+function decodedCorners(g: GridConstants, sx: tf.Tensor, sy: tf.Tensor, tw: tf.Tensor, th: tf.Tensor): tf.Tensor[] {
+  const cx = tf.div(tf.add(g.col, sx), g.cols);
+  const cy = tf.div(tf.add(g.row, sy), g.rows);
+  // exp of a clipped log-size: a wild early prediction must not overflow
+  const hw = tf.mul(0.5, tf.mul(g.anchorW, tf.exp(tf.clipByValue(tw, -4, 4))));
+  const hh = tf.mul(0.5, tf.mul(g.anchorH, tf.exp(tf.clipByValue(th, -4, 4))));
+  return [tf.sub(cx, hw), tf.sub(cy, hh), tf.add(cx, hw), tf.add(cy, hh)];
+}
+
+/** 1 − GIoU per cell (Rezatofighi et al. 2019): IoU minus the share of the enclosing box neither box covers. */
+function giouLoss(pred: tf.Tensor[], truth: tf.Tensor[]): tf.Tensor {
+  const [px1, py1, px2, py2] = pred as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const [tx1, ty1, tx2, ty2] = truth as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const inter = tf.mul(tf.relu(tf.sub(tf.minimum(px2, tx2), tf.maximum(px1, tx1))), tf.relu(tf.sub(tf.minimum(py2, ty2), tf.maximum(py1, ty1))));
+  const union = tf.sub(tf.add(tf.mul(tf.sub(px2, px1), tf.sub(py2, py1)), tf.mul(tf.sub(tx2, tx1), tf.sub(ty2, ty1))), inter);
+  const hull = tf.mul(tf.sub(tf.maximum(px2, tx2), tf.minimum(px1, tx1)), tf.sub(tf.maximum(py2, ty2), tf.minimum(py1, ty1)));
+  const iou = tf.div(inter, tf.add(union, 1e-9));
+  const giou = tf.sub(iou, tf.div(tf.sub(hull, union), tf.add(hull, 1e-9)));
+  return tf.sub(1, giou);
+}
+
+export function gridLoss(yTrue: tf.Tensor, yPred: tf.Tensor, per: number, weights = DEFAULTS.detection, giou?: GridConstants): LossParts {
   const b = yPred.shape[0]!;
   const p = tf.reshape(yPred, [b, -1, per]);
   const t = tf.reshape(yTrue, [b, -1, per]);
@@ -44,7 +86,10 @@ export function gridLoss(yTrue: tf.Tensor, yPred: tf.Tensor, per: number, weight
   const xy = tf.sigmoid(tf.slice(p, [0, 0, 1], [b, n, 2]));
   const wh = tf.slice(p, [0, 0, 3], [b, n, 2]);
   const tBox = tf.slice(t, [0, 0, 1], [b, n, 4]);
-  const boxErr = tf.sum(smoothL1(tf.sub(tf.concat([xy, wh], 2), tBox)), 2);
+  const part = (x: tf.Tensor, k: number): tf.Tensor => tf.squeeze(tf.slice(x, [0, 0, k], [b, n, 1]), [2]);
+  const boxErr = giou
+    ? giouLoss(decodedCorners(giou, part(xy, 0), part(xy, 1), part(wh, 0), part(wh, 1)), decodedCorners(giou, part(tBox, 0), part(tBox, 1), part(tBox, 2), part(tBox, 3)))
+    : tf.sum(smoothL1(tf.sub(tf.concat([xy, wh], 2), tBox)), 2);
   const box = tf.div(tf.mul(weights.boxWeight, tf.sum(tf.mul(boxErr, obj))), b) as tf.Scalar;
   const logp = tf.logSoftmax(tf.slice(p, [0, 0, 5], [b, n, per - 5]));
   const ce = tf.neg(tf.sum(tf.mul(tf.slice(t, [0, 0, 5], [b, n, per - 5]), logp), 2));

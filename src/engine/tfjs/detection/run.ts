@@ -15,6 +15,7 @@ import { epochSeed, rng, shuffled } from '../../../core/random';
 import type { EvaluationReport } from '../../../core/protocol/reports';
 import type { TrainOverrides, WorkerEvent } from '../../../core/protocol/worker';
 import { coarseGridWarning, detectionImages, resolveDetection } from '../../../core/recipe/detection';
+import type { BoxLoss } from '../../../core/recipe/defaults';
 import { modelFolder, type ResolvedRecipe } from '../../../core/recipe/resolve';
 import { phaseBudgets } from '../../../core/training/budget';
 import { selectBackend } from '../backend';
@@ -30,7 +31,7 @@ import { defaultCacheDir, featureCacheKey, FeatureStore } from '../train/feature
 import { Progress } from '../train/progress';
 import type { BatchSource } from '../train/types';
 import { openBoxData } from './data';
-import { gridLoss, localiserLoss, type LossParts } from './losses';
+import { gridConstants, gridLoss, localiserLoss, type LossParts } from './losses';
 import { trainDetectionHead } from './loop';
 import { anchorsFor, buildDetector, fitDetectionStandardizer } from './model';
 import { encodeTargets, truthOf } from './targets';
@@ -54,8 +55,11 @@ function memoryBudget(): number | undefined {
   return Number.isFinite(mb) && mb > 0 ? mb * 1024 * 1024 : undefined;
 }
 
-export function lossFor(spec: DetectionModelSpec): (yTrue: tf.Tensor, yPred: tf.Tensor) => LossParts {
-  return hasGrid(spec) ? (t, p) => gridLoss(t, p, 5 + spec.numClasses) : (t, p) => localiserLoss(t, p);
+/** The loss of the head; with GIoU, the grid's constants to dispose of when the run ends. */
+export function lossFor(spec: DetectionModelSpec, boxLoss: BoxLoss = 'smooth-l1'): { loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => LossParts; dispose(): void } {
+  if (!hasGrid(spec)) return { loss: (t, p) => localiserLoss(t, p), dispose: () => {} }; // the dense localiser: smooth-L1 only
+  const g = boxLoss === 'giou' ? gridConstants(spec.rows, spec.cols, spec.anchors) : undefined;
+  return { loss: (t, p) => gridLoss(t, p, 5 + spec.numClasses, undefined, g), dispose: () => { if (g) tf.dispose([g.col, g.row, g.anchorW, g.anchorH]); } };
 }
 
 export async function executeDetection(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir: string, ctx: RunContext, log: Log): Promise<RunResult> {
@@ -131,7 +135,7 @@ export async function executeDetection(recipe: ResolvedRecipe, overrides: TrainO
   const dropped = encodeTargets(spec, dataset.train.map(imageOf)).dropped;
   if (dropped && spec.head === 'grid') log(`${dropped} of the ${trainBoxes.length} training boxes find no free anchor in their cell (objects sharing a cell and shape) and are not learnt: add anchors ("detection.anchors") or a finer feature map (a lower "cut" or a larger "data.imageSize")`, 'warn');
   if (dropped && spec.head === 'localiser') log(`the localiser learns one box per image: ${dropped} smaller box(es) of images with several are not learnt (a grid head, "detection.head": "grid", learns them all)`, 'warn');
-  const loss = lossFor(spec);
+  const { loss, dispose: disposeLoss } = lossFor(spec, settings.boxLoss);
   const source: BatchSource = {
     examples: dataset.train.length,
     numBatches: Math.ceil(dataset.train.length / bs),
@@ -202,5 +206,6 @@ export async function executeDetection(recipe: ResolvedRecipe, overrides: TrainO
     return { output: out, stopped: false, summary: { output: out, evaluation, phases } };
   } finally {
     closeBase();
+    disposeLoss();
   }
 }
