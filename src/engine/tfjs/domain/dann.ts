@@ -89,7 +89,7 @@ export function dannPhase(o: DannOptions): DannPhase {
   let cursor = 0; // micro-batches take consecutive target rows
   let weight = 0;
   let pending: tf.Scalar | undefined; // the domain loss of the last forward pass (inside its tape)
-  let sums: tf.Tensor | undefined; // [loss sum, correct, seen] of the epoch, kept
+  let epochSums: tf.Tensor | undefined; // [loss sum, correct, seen] of the epoch so far, kept
   let steps = 0;
   const epochs: DannEpochStats[] = [];
 
@@ -112,12 +112,12 @@ export function dannPhase(o: DannOptions): DannPhase {
       const labels = tf.concat([tf.zeros([n, 1]), tf.ones([n, 1])]);
       pending = tf.losses.sigmoidCrossEntropy(labels, z) as tf.Scalar;
       if (training) {
-        // summed over the step's micro-batches
+        // summed over the epoch's steps (and their micro-batches), read once at its end
         const correct = tf.sum(tf.cast(tf.equal(tf.greater(z, 0), tf.cast(labels, 'bool')), 'float32'));
         const part = tf.stack([tf.mul(pending, 2 * n), correct, tf.scalar(2 * n)]);
-        const next = tf.keep(sums ? tf.add(sums, part) : part);
-        sums?.dispose();
-        sums = next;
+        const next = tf.keep(epochSums ? tf.add(epochSums, part) : part);
+        epochSums?.dispose();
+        epochSums = next;
       }
       return pred;
     },
@@ -126,7 +126,6 @@ export function dannPhase(o: DannOptions): DannPhase {
   };
 
   // the figures of an epoch, read once at its end (a readback per step would wait for the backend every step)
-  let epochSums: tf.Tensor | undefined;
   const closeEpoch = async (epoch: number): Promise<void> => {
     if (!epochSums) return;
     const [loss, correct, seen] = (await epochSums.data()) as Float32Array;
@@ -136,15 +135,6 @@ export function dannPhase(o: DannOptions): DannPhase {
     epochs.push(s);
     o.log(`dann: fine-tune epoch ${s.epoch}: domain classifier loss ${s.domainLoss.toFixed(4)}, told the domains apart on ${(s.domainAccuracy * 100).toFixed(1)}% of the images (50%: the features do not give the domain away); reversal weight ${s.weight.toFixed(3)}`);
   };
-  const addStep = (): void => {
-    if (!sums) return;
-    const next = epochSums ? tf.add(epochSums, sums) : tf.clone(sums);
-    epochSums?.dispose();
-    epochSums = next;
-    sums.dispose();
-    sums = undefined;
-  };
-
   let targetBatches: AsyncGenerator<tf.Tensor4D> | undefined;
   const nextTarget = async (size: number): Promise<tf.Tensor> => {
     for (let tries = 0; tries < 2; tries++) {
@@ -162,7 +152,6 @@ export function dannPhase(o: DannOptions): DannPhase {
     batches: async function* (epoch: number) {
       let batch = 0;
       for await (const b of o.labelled.batches(epoch)) {
-        addStep(); // the previous batch has been trained
         target?.dispose();
         target = await nextTarget(b.xs.shape[0]!);
         cursor = 0;
@@ -171,7 +160,6 @@ export function dannPhase(o: DannOptions): DannPhase {
         steps++;
         yield b;
       }
-      addStep();
       await closeEpoch(epoch);
     },
     dispose: () => o.labelled.dispose?.(),
@@ -185,7 +173,6 @@ export function dannPhase(o: DannOptions): DannPhase {
     epochs,
     dispose: () => {
       target?.dispose();
-      sums?.dispose();
       epochSums?.dispose();
       void targetBatches?.return(undefined);
       for (const l of domainLayers) l.dispose();
