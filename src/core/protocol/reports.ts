@@ -3,7 +3,7 @@
  * uses, errors, the dataset and evaluation reports, predictions, the model summary. zod/mini
  * schemas, so every receiver validates; the types come from them.
  */
-import { BACKENDS, DETECTION_HEAD_KINDS, ENGINE_NAMES, PREPROCESS_MODES, TASKS } from '../recipe/defaults';
+import { BACKENDS, DETECTION_HEAD_KINDS, ENGINE_NAMES, HEAD_TASKS, PREPROCESS_MODES, TASKS } from '../recipe/defaults';
 import { DOMAIN_METHODS } from '../domain/defaults';
 import * as z from '../zod';
 
@@ -38,6 +38,8 @@ const ClassCountSchema = z.object({ label: z.string(), train: z.number(), valida
 
 export const DatasetReportSchema = z.object({
   source: z.string(),
+  /** A multi-task dataset: per head, its classes' counts (regression heads: how many images have targets). */
+  heads: z.optional(z.array(z.object({ name: z.string(), task: z.enum(HEAD_TASKS), classes: z.array(ClassCountSchema), labelled: z.object({ train: z.number(), validation: z.number(), test: z.number() }) }))),
   task: TaskSchema,
   labels: z.array(z.string()),
   classes: z.array(ClassCountSchema),
@@ -107,6 +109,38 @@ export const EvaluationReportSchema = z.object({
 });
 export type EvaluationReport = z.infer<typeof EvaluationReportSchema>;
 
+/** One head of a multi-task model ("heads"): its task, labels and where its outputs sit in the model. */
+export const HeadInfoSchema = z.object({ name: z.string(), task: z.enum(HEAD_TASKS), labels: z.array(z.string()), lossWeight: z.number(), metric: z.string() });
+export type HeadInfo = z.infer<typeof HeadInfoSchema>;
+
+/**
+ * A multi-task run's evaluation: each head's own report and, when its single-task baseline ran
+ * (the same layers and budget, trained on that head's loss alone), the baseline's, with the
+ * verdict: did sharing the base and trunk with the other heads help this head, hurt it (negative
+ * transfer between tasks), or make no difference.
+ */
+export const MultiTaskReportSchema = z.object({
+  split: z.string(),
+  heads: z.array(z.object({
+    name: z.string(),
+    task: z.enum(HEAD_TASKS),
+    lossWeight: z.number(),
+    /** Examples of the split with a label for this head. */
+    examples: z.number(),
+    report: EvaluationReportSchema,
+    /** The headline (accuracy, label accuracy or MAE) of the multi-task model, and of the head trained alone. */
+    metric: z.string(),
+    higherIsBetter: z.boolean(),
+    value: z.number(),
+    single: z.optional(EvaluationReportSchema),
+    singleValue: z.optional(z.number()),
+    verdict: z.optional(z.enum(['better', 'worse', 'tie'])),
+  })),
+  /** Findings in words: which heads gained or lost from sharing. */
+  notes: z.array(z.string()),
+});
+export type MultiTaskReport = z.infer<typeof MultiTaskReportSchema>;
+
 const PointsSchema = z.array(z.tuple([z.number(), z.number()]));
 const GapSchema = z.object({ coral: z.number(), meanDistance: z.number() });
 
@@ -141,6 +175,8 @@ export type Phase = z.infer<typeof PhaseSchema>;
 
 export const PredictionSchema = z.object({
   file: z.string(),
+  /** A multi-task model: every head's prediction (top-level `top` / `values` are the first head's). */
+  heads: z.optional(z.array(z.object({ name: z.string(), task: z.enum(HEAD_TASKS), top: z.array(z.object({ label: z.string(), score: z.number() })), values: z.optional(z.array(z.number())) }))),
   top: z.array(z.object({ label: z.string(), score: z.number() })),
   values: z.optional(z.array(z.number())),
   /** Detection: the boxes after NMS, best first, scoring at least the model's threshold. */

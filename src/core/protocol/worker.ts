@@ -7,7 +7,7 @@
 import { BACKENDS, ENGINES } from '../recipe/defaults';
 import * as z from '../zod';
 import {
-  BackendInfoSchema, BackendPreferenceSchema, DatasetReportSchema, DomainReportSchema, ErrorInfoSchema, EvaluationReportSchema, EngineChoiceSchema, ModelSummarySchema, PhaseSchema, PredictionSchema, ProbeReportSchema,
+  BackendInfoSchema, BackendPreferenceSchema, DatasetReportSchema, DomainReportSchema, ErrorInfoSchema, EvaluationReportSchema, EngineChoiceSchema, HeadInfoSchema, ModelSummarySchema, MultiTaskReportSchema, PhaseSchema, PredictionSchema, ProbeReportSchema,
 } from './reports';
 
 /**
@@ -29,6 +29,8 @@ export const WorkerEventSchema = z.discriminatedUnion('type', [
     runDir: z.string(),
     epochs: z.number(),
     fastPath: z.boolean(),
+    /** A multi-task run's heads: the dashboard charts each head's loss and metric (epoch logs NAME_loss, val_NAME_METRIC…). */
+    heads: z.optional(z.array(HeadInfoSchema)),
   }),
   z.object({ type: z.literal('log'), level: z.enum(['trace', 'debug', 'info', 'warn', 'error']), message: z.string() }),
   z.object({ type: z.literal('dataset'), report: DatasetReportSchema }),
@@ -68,7 +70,7 @@ export const WorkerEventSchema = z.discriminatedUnion('type', [
   }),
   /** Raw model outputs of an engine process for one split; the evaluation report is computed from them in core. */
   z.object({ type: z.literal('outputs'), split: z.string(), files: z.array(z.string()), values: z.array(z.array(z.number())) }),
-  z.object({ type: z.literal('evaluation'), report: EvaluationReportSchema, baseline: z.optional(EvaluationReportSchema), warnings: z.array(z.string()) }),
+  z.object({ type: z.literal('evaluation'), report: EvaluationReportSchema, baseline: z.optional(EvaluationReportSchema), warnings: z.array(z.string()), multiTask: z.optional(MultiTaskReportSchema) }),
   /** The recipe's domain adaptation, after the evaluation (the model saved is the adapted one). */
   z.object({ type: z.literal('domain'), report: DomainReportSchema }),
   z.object({ type: z.literal('done'), output: z.string(), stopped: z.boolean(), durationMs: z.number() }),

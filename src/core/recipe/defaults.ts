@@ -24,7 +24,9 @@ export const ENGINE_NAMES = ['tfjs', 'pytorch'] as const;
 export const ENGINES = ['auto', ...ENGINE_NAMES] as const;
 export const SCHEDULE_TYPES = ['constant', 'cosine', 'step', 'plateau'] as const;
 export const CACHE_MODES = ['auto', 'memory', 'disk', 'off'] as const;
-export const BASELINES = ['none', 'scratch'] as const;
+export const BASELINES = ['none', 'scratch', 'single-task'] as const;
+/** The tasks one head of a multi-task recipe can learn ("heads"; detection builds its own head). */
+export const HEAD_TASKS = ['single-label', 'multi-label', 'regression'] as const;
 export const FIT_MODES = ['cover', 'fill'] as const;
 /** Every metric a run can report per epoch (which ones a run reports depends on its task and data: see recipe/monitor.ts). */
 export const MONITOR_NAMES = ['val_loss', 'loss', 'val_accuracy', 'accuracy', 'val_binary_accuracy', 'binary_accuracy', 'val_mae', 'mae', 'val_mAP50', 'val_mAP'] as const;
@@ -41,6 +43,7 @@ export type BaselineKind = (typeof BASELINES)[number];
 export type MonitorName = (typeof MONITOR_NAMES)[number];
 export type DetectionHeadKind = (typeof DETECTION_HEADS)[number];
 export type BoxLoss = (typeof BOX_LOSSES)[number];
+export type HeadTask = (typeof HEAD_TASKS)[number];
 
 /** What an empty field means. Training defaults aim at a first run that converges on a small dataset. */
 export const DEFAULTS = {
@@ -75,6 +78,18 @@ export const DEFAULTS = {
   dropout: 0.5,
   /** L2 on the default head's Dense kernel. */
   headL2: 0,
+  /** Multi-task recipes ("heads", docs/MULTITASK.md). */
+  multiTask: {
+    /** The shared trunk's hidden units when the recipe gives no "head": the layer the heads share (hard parameter sharing). */
+    sharedUnits: 128,
+    lossWeight: 1,
+    /**
+     * A head ties its single-task baseline when the two differ by less than this: accuracy by 1
+     * percentage point, MAE by 1 % of the baseline's.
+     */
+    tieAccuracy: 0.01,
+    tieRelativeError: 0.01,
+  },
   /** Detection (task "detection", docs/DETECTION.md). */
   detection: {
     /** Anchors of a grid head, picked from the training boxes by k-means. */

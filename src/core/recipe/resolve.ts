@@ -4,7 +4,7 @@ import { UserError } from '../errors';
 import type { EarlyStoppingSetting } from '../training/monitor';
 import { parseModelRef } from './modelRef';
 import { DEFAULTS, type BackendPreference, type CacheMode, type EnginePreference, type OptimizerName } from './defaults';
-import type { AugmentSpec, EngineSpec, FreezeRules, HeadLayerSpec, Preprocess, Recipe, ScheduleSpec, Task } from './schema';
+import type { AugmentSpec, EngineSpec, FreezeRules, HeadLayerSpec, Preprocess, Recipe, ScheduleSpec, Task, TaskHeadSpec } from './schema';
 
 export { DEFAULTS } from './defaults';
 
@@ -41,7 +41,8 @@ export interface ResolvedTraining {
   backend: BackendPreference;
   fineTune?: { epochs: number; unfreeze: number; learningRateFactor: number };
   learningRateMultipliers?: Record<string, number>;
-  baseline: 'none' | 'scratch';
+  /** 'single-task' (multi-task recipes, their default): each head also trained alone. */
+  baseline: 'none' | 'scratch' | 'single-task';
   baselineEpochs?: number;
 }
 
@@ -66,6 +67,8 @@ export interface ResolvedRecipe {
   cut?: string;
   freeze: FreezeRules;
   head?: HeadLayerSpec[];
+  /** A multi-task recipe's heads (then `task` is unused and `head` holds the shared layers). */
+  heads?: TaskHeadSpec[];
   task: Task;
   data?: ResolvedData;
   training: ResolvedTraining;
@@ -127,6 +130,7 @@ export function resolveRecipe(recipe: Recipe, file: string | undefined, baseDir 
     cut: recipe.cut,
     freeze: recipe.freeze ?? {},
     head: recipe.head,
+    ...(recipe.heads ? { heads: recipe.heads } : {}),
     task,
     data: d && {
       train: abs(d.train),
@@ -163,7 +167,8 @@ export function resolveRecipe(recipe: Recipe, file: string | undefined, baseDir 
         learningRateFactor: t.fineTune.learningRateFactor ?? DEFAULTS.fineTuneLearningRateFactor,
       },
       learningRateMultipliers: t.learningRateMultipliers,
-      baseline: t.baseline ?? DEFAULTS.baseline,
+      // several heads: each is also trained alone unless the recipe says otherwise (docs/MULTITASK.md)
+      baseline: t.baseline ?? ((recipe.heads?.length ?? 0) > 1 ? 'single-task' : DEFAULTS.baseline),
       baselineEpochs: t.baselineEpochs,
     },
     engine: {

@@ -6,7 +6,7 @@
  */
 import * as z from '../zod';
 import { DOMAIN_DEFAULTS, DOMAIN_METHODS } from '../domain/defaults';
-import { ACTIVATIONS, BACKENDS, BASELINES, BOX_LOSSES, CACHE_MODES, DEFAULTS, DETECTION_HEADS, ENGINES, MONITOR_NAMES, OPTIMIZERS, PREPROCESS_MODES, TASKS } from './defaults';
+import { ACTIVATIONS, BACKENDS, BASELINES, BOX_LOSSES, CACHE_MODES, DEFAULTS, DETECTION_HEADS, ENGINES, HEAD_TASKS, MONITOR_NAMES, OPTIMIZERS, PREPROCESS_MODES, TASKS } from './defaults';
 
 export const RECIPE_VERSION = 1;
 
@@ -58,6 +58,16 @@ export const HeadLayerSchema = d(
   ]),
   'One layer of the new head.',
 );
+
+/** One head of a multi-task recipe: its task, the CSV column(s) it learns, its loss weight and its own layers. */
+export const TaskHeadSchema = z.strictObject({
+  name: d(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'expected a name of letters, digits, _ or - (starting with a letter, at most 40)')), 'The head\'s name: its output in the saved model, its metrics (NAME_loss, val_NAME_accuracy…) and its column in the CSV unless "column" says otherwise.'),
+  task: d(z.enum(HEAD_TASKS), 'single-label: one class per image (softmax); multi-label: classes separated by | (sigmoid); regression: numbers (linear).'),
+  column: opt(z.union([nonEmpty(), z.array(nonEmpty()).check(z.minLength(1))]), 'The CSV column(s) this head learns (a header row names them). Default: the column named like the head. Regression: one column per target. An empty cell: this image has no label for this head (its loss skips it).'),
+  labels: opt(z.array(nonEmpty()), 'Class order of a classification head. Default: its sorted labels in the training CSV.'),
+  lossWeight: opt(num(0), `This head's share of the loss: the run minimises the sum of each head's loss × its weight. Default ${DEFAULTS.multiTask.lossWeight}.`),
+  layers: opt(z.array(HeadLayerSchema), 'Layers of this head only, after the shared ones ("head"). The last Dense layer without "units" is sized from its labels; one is added when there is none.'),
+});
 
 export const TaskSchema = d(z.enum(TASKS), 'single-label: one class per example (softmax); multi-label: any number of classes (sigmoid); regression: numbers (linear); detection: boxes and their classes ("data.train" is a COCO .json, a Pascal VOC folder or a box CSV; see "detection").');
 
@@ -146,7 +156,7 @@ export const TrainingSchema = z.strictObject({
     'Two-phase fine-tuning: phase 1 trains the head with the base frozen, phase 2 unfreezes the top layers at a lower learning rate for its own (small) number of epochs.',
   ),
   learningRateMultipliers: opt(z.record(z.string(), num(0)), 'Per-layer learning-rate multipliers, by layer name or class name ("head" for the new layers).'),
-  baseline: opt(z.enum(BASELINES), '"scratch" also trains the same architecture from random weights on the same split, to reveal negative transfer.'),
+  baseline: opt(z.enum(BASELINES), '"scratch" also trains the same architecture from random weights on the same split, to reveal negative transfer. "single-task" (the default with "heads"): each head is also trained alone, with the same layers and budget, to reveal negative transfer between tasks.'),
   baselineEpochs: opt(int(1).check(z.lte(10000)), `Epoch cap of the from-scratch baseline (every layer trains, every epoch runs the whole network). Default: "epochs", else ${DEFAULTS.epochs}.`),
 });
 
@@ -182,7 +192,8 @@ export const RecipeSchema = z.strictObject({
   weights: opt(nonEmpty(), 'For "torchvision:ARCH": the pre-trained weights, a local .pth state dict (torch.save(model.state_dict(), path)), relative to the recipe. Nothing is downloaded; without it the architecture starts from random weights.'),
   cut: opt(nonEmpty(), 'The layer whose output feeds the new head. Default: the output of the convolutional base (the global pooling or Flatten below the old classifier).'),
   freeze: z.optional(FreezeSchema),
-  head: opt(z.array(HeadLayerSchema).check(z.minLength(1, 'expected at least one head layer')), 'The new head, applied to the cut layer\'s output. The last Dense layer without "units" is sized from the labels.'),
+  head: opt(z.array(HeadLayerSchema).check(z.minLength(1, 'expected at least one head layer')), `The new head, applied to the cut layer's output. The last Dense layer without "units" is sized from the labels. With "heads": the layers every head shares (default: pooling, a Dense of ${DEFAULTS.multiTask.sharedUnits} and dropout).`),
+  heads: opt(z.array(TaskHeadSchema).check(z.minLength(1, 'expected at least one head')), 'Multi-task learning: several heads on one base, each with its own task, CSV column(s), loss and metrics, saved as one model with an output per head. "data.train" is a CSV with a header row naming the columns. By default each head is also trained alone on the same split ("training.baseline": "single-task") and the report says whether sharing helped it.'),
   task: z.optional(TaskSchema),
   data: z.optional(DataSchema),
   training: z.optional(TrainingSchema),
@@ -202,8 +213,9 @@ export type ScheduleSpec = z.infer<typeof ScheduleSchema>;
 export type EngineSpec = z.infer<typeof EngineSchema>;
 export type DomainSpec = z.infer<typeof DomainSchema>;
 export type DetectionSpec = z.infer<typeof DetectionSchema>;
+export type TaskHeadSpec = z.infer<typeof TaskHeadSchema>;
 export type MetricName = z.infer<typeof MetricNameSchema>;
-export type { HeadLayerType, Preprocess, Task } from './defaults';
+export type { HeadLayerType, HeadTask, Preprocess, Task } from './defaults';
 export type { DomainMethod } from '../domain/defaults';
 export { HEAD_LAYER_TYPES } from './defaults';
 

@@ -64,11 +64,13 @@ export function semanticProblems(recipe: Recipe): RecipeProblem[] {
   if (domain.length) return domain;
   const detection = detectionProblems(recipe, ref.kind);
   if (detection.length) return detection;
+  const multiTask = multiTaskProblems(recipe, ref.kind);
+  if (multiTask.length) return multiTask;
   const es = recipe.training?.earlyStopping;
   if (!recipe.data || !es) return [];
   const hasValidation = recipe.data.validation !== undefined || (recipe.data.validationSplit ?? DEFAULTS.validationSplit) > 0;
   try {
-    resolveMonitor({ earlyStopping: { monitor: es.monitor, patience: es.patience ?? DEFAULTS.patience, minDelta: es.minDelta ?? DEFAULTS.minDelta } }, recipe.task ?? DEFAULTS.task, hasValidation);
+    resolveMonitor({ earlyStopping: { monitor: es.monitor, patience: es.patience ?? DEFAULTS.patience, minDelta: es.minDelta ?? DEFAULTS.minDelta } }, recipe.task ?? DEFAULTS.task, hasValidation, undefined, recipe.heads);
     return [];
   } catch (e) {
     if (!isUserError(e)) throw e;
@@ -107,6 +109,33 @@ function detectionProblems(recipe: Recipe, modelKind: string): RecipeProblem[] {
   if (f && !(f.all === true && Object.keys(f).length === 1)) return [{ path: '/freeze', message: 'detection trains its head on a frozen base for now (the whole base is frozen): remove "freeze"' }];
   const a = recipe.data?.augment;
   if (a && Object.values(a).some((v) => v)) return [{ path: '/data/augment', message: 'augmentation is not available for detection yet (flips, zooms and rotations would have to move the boxes too): remove "data.augment"' }];
+  return [];
+}
+
+/** Multi-task's rules ("heads"): each head has its task (no top-level "task"), the data is one CSV with a header, names are unique, the TF.js engine. */
+function multiTaskProblems(recipe: Recipe, modelKind: string): RecipeProblem[] {
+  const heads = recipe.heads;
+  if (!heads) {
+    if (recipe.training?.baseline === 'single-task') return [{ path: '/training/baseline', message: '"single-task" baselines compare the heads of a multi-task recipe with each trained alone: it needs "heads"' }];
+    return [];
+  }
+  if (recipe.task !== undefined) return [{ path: '/task', message: 'with "heads", each head names its own task: remove "task"' }];
+  const names = new Set<string>();
+  for (const [i, h] of heads.entries()) {
+    if (names.has(h.name)) return [{ path: `/heads/${i}/name`, message: `two heads are named "${h.name}": each head's outputs and metrics go by its name` }];
+    names.add(h.name);
+    if (h.task !== 'regression' && Array.isArray(h.column) && h.column.length !== 1) return [{ path: `/heads/${i}/column`, message: `a ${h.task} head reads one column of labels; only a regression head reads several` }];
+    if (h.labels !== undefined && h.task === 'regression') return [{ path: `/heads/${i}/labels`, message: 'a regression head\'s outputs are its columns: "labels" is for classification heads' }];
+  }
+  if (modelKind !== 'layers' || recipe.engine?.name === 'pytorch') return [{ path: '/heads', message: 'multi-task heads train on the TF.js engine for now: use a TF.js or Keras model and leave "engine" out (or "engine": { "name": "tfjs" })' }];
+  if (recipe.domain) return [{ path: '/domain', message: 'domain adaptation of a multi-task model is not available yet: remove "domain" or "heads"' }];
+  if (recipe.detection || recipe.data?.images !== undefined) return [{ path: recipe.detection ? '/detection' : '/data/images', message: 'a multi-task recipe\'s heads classify or regress; detection is its own task' }];
+  if (recipe.training?.baseline === 'scratch') return [{ path: '/training/baseline', message: 'with "heads" the baseline is "single-task" (each head trained alone): the from-scratch baseline is for one-task recipes' }];
+  if (recipe.training?.classWeights !== undefined) return [{ path: '/training/classWeights', message: 'class weights are per task: with several heads, weigh the heads with "lossWeight" instead' }];
+  if (recipe.data?.labels !== undefined) return [{ path: '/data/labels', message: 'with "heads", each head lists its labels ("heads[].labels")' }];
+  const csv = (p: string | undefined): boolean => p === undefined || /\.(csv|tsv)$/i.test(p);
+  if (recipe.data && !csv(recipe.data.train)) return [{ path: '/data/train', message: 'several heads read their labels from the columns of one CSV: "data.train" must be a .csv (or .tsv) with a header row (path,COLUMN,…)' }];
+  for (const k of ['validation', 'test'] as const) if (recipe.data && !csv(recipe.data[k])) return [{ path: `/data/${k}`, message: `"data.${k}" of a multi-task recipe is a CSV with the same columns as "data.train"` }];
   return [];
 }
 

@@ -8,7 +8,7 @@
 import { DEFAULTS, type Task } from '../recipe/defaults';
 import type { ResolvedTraining } from '../recipe/resolve';
 import type { ScheduleSpec } from '../recipe/schema';
-import { resolveMonitor, type Monitor } from './monitor';
+import { resolveMonitor, type Monitor, type MonitoredHead } from './monitor';
 
 export type TrainingPhase = 'head' | 'fineTune' | 'baseline';
 
@@ -26,6 +26,8 @@ export interface BudgetContext {
   /** The head trains on cached features (the base runs once per image). */
   cached: boolean;
   file?: string;
+  /** A multi-task run's heads (the metrics it reports and can monitor). */
+  heads?: readonly MonitoredHead[];
 }
 
 function defaultSchedule(t: ResolvedTraining, monitor: Monitor): ScheduleSpec {
@@ -35,7 +37,7 @@ function defaultSchedule(t: ResolvedTraining, monitor: Monitor): ScheduleSpec {
 }
 
 export function phaseBudgets(t: ResolvedTraining, ctx: BudgetContext): PhaseBudget[] {
-  const monitor = resolveMonitor(t, ctx.task, ctx.hasValidation, ctx.file);
+  const monitor = resolveMonitor(t, ctx.task, ctx.hasValidation, ctx.file, ctx.heads);
   const headEpochs = t.epochs ?? (ctx.cached ? DEFAULTS.cachedEpochs : DEFAULTS.epochs);
   const phases: PhaseBudget[] = [{ phase: 'head', epochs: headEpochs, learningRate: t.learningRate, schedule: defaultSchedule(t, monitor), monitor }];
   if (t.fineTune) {

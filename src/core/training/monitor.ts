@@ -30,8 +30,15 @@ export function taskMetric(task: Task): 'accuracy' | 'binary_accuracy' | 'mae' |
   return task === 'single-label' ? 'accuracy' : task === 'multi-label' ? 'binary_accuracy' : task === 'detection' ? 'mAP50' : 'mae';
 }
 
-/** Every epoch log key a run reports (learning_rate aside). */
-export function reportedMetrics(task: Task, hasValidation: boolean): string[] {
+/** A multi-task run's heads, as far as its metrics go. */
+export type MonitoredHead = { name: string; task: Exclude<Task, 'detection'> };
+
+/** Every epoch log key a run reports (learning_rate aside); a multi-task run: the summed loss and each head's loss and metric. */
+export function reportedMetrics(task: Task, hasValidation: boolean, heads?: readonly MonitoredHead[]): string[] {
+  if (heads) {
+    const train = ['loss', ...heads.flatMap((h) => [`${h.name}_loss`, `${h.name}_${taskMetric(h.task)}`])];
+    return hasValidation ? [...train, ...train.map((k) => `val_${k}`)] : train;
+  }
   // mAP needs decoding, NMS and matching over whole images: on the validation split only
   if (task === 'detection') return hasValidation ? ['loss', 'val_loss', `val_${taskMetric(task)}`, 'val_mAP'] : ['loss'];
   const m = taskMetric(task);
@@ -53,14 +60,14 @@ export function defaultMonitor(task: Task, hasValidation: boolean): string {
  * stops early. Without validation data a default early stopping cannot work: the run says so and
  * uses the epoch cap; an explicit monitor must be one the run reports.
  */
-export function resolveMonitor(training: { earlyStopping: EarlyStoppingSetting }, task: Task, hasValidation: boolean, file?: string): Monitor {
+export function resolveMonitor(training: { earlyStopping: EarlyStoppingSetting }, task: Task, hasValidation: boolean, file?: string, heads?: readonly MonitoredHead[]): Monitor {
   const es = training.earlyStopping;
-  const reported = reportedMetrics(task, hasValidation);
+  const reported = reportedMetrics(task, hasValidation, heads);
   const explicit = es && es !== 'default' ? es.monitor : undefined;
   if (explicit && !reported.includes(explicit)) {
     const why = explicit.startsWith('val_') && !hasValidation
       ? 'the run has no validation data (set "data.validationSplit" above 0 or "data.validation")'
-      : `a ${task} run reports ${reported.join(', ')}`;
+      : heads ? `a multi-task run reports ${reported.join(', ')}` : `a ${task} run reports ${reported.join(', ')}`;
     throw new UserError(`early stopping monitors "${explicit}", which this run will not report: ${why}`, {
       file, jsonPath: '/training/earlyStopping/monitor', hint: `use one of ${reported.map((r) => `"${r}"`).join(', ')}`,
     });
