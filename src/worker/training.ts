@@ -45,7 +45,11 @@ function engineFor(recipe: ResolvedRecipe): EnginePreference {
   const ref = parseModelRef(recipe.model);
   // domain adaptation is TF.js-only for now: `auto` must not hand such a recipe to PyTorch, which would ignore it
   if (ref.kind === 'layers' && recipe.raw.domain && recipe.engine.name === 'auto') return 'tfjs';
-  // detection is TF.js-only for now, whatever `auto` or --engine would pick
+  // detection and multi-task heads are TF.js-only for now, whatever `auto` or --engine would pick
+  if (recipe.heads) {
+    if (recipe.engine.name === 'pytorch') throw new UserError('multi-task heads train on the TF.js engine for now', { file: recipe.file, jsonPath: '/engine/name', hint: 'leave "engine" out (or --engine tfjs)' });
+    return 'tfjs';
+  }
   if (recipe.task === 'detection') {
     if (recipe.engine.name === 'pytorch') throw new UserError('detection trains on the TF.js engine for now', { file: recipe.file, jsonPath: '/engine/name', hint: 'leave "engine" out (or --engine tfjs)' });
     return 'tfjs';

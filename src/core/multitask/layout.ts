@@ -21,6 +21,12 @@ export interface ResolvedHead {
   lossWeight: number;
   /** The head's own layers after the shared ones (the last Dense sized from `labels`). */
   layers: HeadLayerSpec[];
+  /**
+   * Regression: each target's standard deviation over the training split. The head's loss is its
+   * squared error in these units, so a target measured in 0.01s and a cross-entropy near 2 weigh
+   * alike in the sum (their lossWeights then mean what they say).
+   */
+  scale?: number[];
 }
 
 export interface MultiTaskLayout {
@@ -70,4 +76,22 @@ export function defaultSharedLayers(featureShape: number[]): HeadLayerSpec[] {
 /** Whether a head's slice of a target vector holds a label (NaN marks "no label for this head"). */
 export function hasLabel(head: Pick<ResolvedHead, 'offset'>, values: ArrayLike<number>): boolean {
   return !Number.isNaN(values[head.offset]);
+}
+
+/** The layout with each regression head's target scales taken from the training targets (NaN rows skipped; a constant target keeps 1). */
+export function withTargetScales(layout: MultiTaskLayout, train: readonly { values: ArrayLike<number> }[]): MultiTaskLayout {
+  return {
+    ...layout,
+    heads: layout.heads.map((h) => {
+      if (h.task !== 'regression') return h;
+      const rows = train.filter((e) => hasLabel(h, e.values));
+      const scale = Array.from({ length: h.units }, (_, k) => {
+        if (rows.length < 2) return 1;
+        const mean = rows.reduce((a, e) => a + e.values[h.offset + k]!, 0) / rows.length;
+        const sd = Math.sqrt(rows.reduce((a, e) => a + (e.values[h.offset + k]! - mean) ** 2, 0) / (rows.length - 1));
+        return sd > 1e-8 ? sd : 1;
+      });
+      return { ...h, scale };
+    }),
+  };
 }

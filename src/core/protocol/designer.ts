@@ -6,7 +6,8 @@
  */
 import type { ModelSummary } from '../modelSummary';
 import type { Recipe } from '../recipe/schema';
-import { HeadLayerSchema } from '../recipe/schema';
+import { HEAD_TASKS } from '../recipe/defaults';
+import { HeadLayerSchema, TaskHeadSchema } from '../recipe/schema';
 import type { RecipeProblem } from '../recipe/validate';
 import * as z from '../zod';
 import type { DatasetReport, ProbeReport } from './reports';
@@ -35,15 +36,25 @@ export interface DesignerState {
   dataset: { status: 'none' | 'loading' | 'ok' | 'error'; report?: DatasetReport; error?: string; thumbnails?: Record<string, string[]> };
   /** The last probe of candidate cuts (the Probe button), while it runs and after. */
   probe?: { status: 'running' | 'ok' | 'error'; report?: ProbeReport; error?: string; progress?: { done: number; total: number } };
+  /**
+   * The header row of `data.train` when it is a CSV (the host reads its first line): the columns
+   * after the image path, which heads of a multi-task recipe can learn; `error` when the file
+   * cannot be read or its first line is not a header.
+   */
+  csv?: { columns: string[]; error?: string };
   trusted: boolean;
   training: boolean;
 }
+
+/** The most heads a multi-task recipe edited in the designer has. */
+export const MAX_HEADS = 16;
 
 // extension → webview
 export type DesignerHostMessage = { type: 'state'; state: DesignerState };
 
 const key = z.union([z.string().check(z.minLength(1), z.maxLength(64)), z.int().check(z.gte(0), z.lte(1000))]);
 const layer = z.string().check(z.minLength(1), z.maxLength(256));
+const headLayers = z.array(HeadLayerSchema).check(z.minLength(1), z.maxLength(32));
 
 // webview → extension
 export const DesignerMessageSchema = z.discriminatedUnion('type', [
@@ -60,6 +71,14 @@ export const DesignerMessageSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('setCut'), layer: z.nullable(layer) }),
   z.object({ type: z.literal('setHead'), head: z.array(HeadLayerSchema).check(z.maxLength(32)) }),
+  /**
+   * Several heads: write `heads` (each as the recipe schema has it) and drop what a multi-task
+   * recipe refuses (top-level `task`, `data.labels`, a "scratch" baseline); `head`, when given,
+   * sets the layers the heads share (null removes it: the default shared layers apply).
+   */
+  z.object({ type: z.literal('setHeads'), heads: z.array(TaskHeadSchema).check(z.minLength(1), z.maxLength(MAX_HEADS)), head: z.optional(z.nullable(headLayers)) }),
+  /** Back to one head: `heads` removed; its task, layers (null: the default head) and class order at the top. */
+  z.object({ type: z.literal('singleHead'), task: z.enum(HEAD_TASKS), head: z.nullable(headLayers), labels: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(256))).check(z.maxLength(10000))) }),
   z.object({ type: z.literal('pickData'), field: z.enum(['train', 'validation', 'test']) }),
   z.object({ type: z.literal('pickModel') }),
   /** Pick a folder for `domain.target` (creating `domain` when there is none) or `domain.targetLabelled`. */

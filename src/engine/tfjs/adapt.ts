@@ -5,6 +5,7 @@ import type { ResolvedRecipe } from '../../core/recipe/resolve';
 import type { HeadLayerSpec, Task } from '../../core/recipe/schema';
 import type { LoadedModel } from './io/load';
 import { chooseDefaultCut } from '../../core/classifier';
+import { defaultSharedLayers, type MultiTaskLayout } from '../../core/multitask/layout';
 import { summarizeLayer } from './inspect';
 import { truncateAt } from './surgery/cut';
 import { applyFreeze, frozenLeafNames } from './surgery/freeze';
@@ -34,6 +35,13 @@ export interface AdaptedModel {
   standardizer?: tf.layers.Layer;
   /** Head layers in front of the standardiser (pooling / Flatten): features pass them before their statistics are taken. */
   beforeStandardizer: tf.layers.Layer[];
+  /**
+   * Several heads: the model with one output per head, what is saved. `model` and `head` are the
+   * same layers with the outputs concatenated (what training, evaluation and checkpoints use).
+   */
+  multiOutput?: tf.LayersModel;
+  /** A multi-task model's output layer of each head, in the layout's order. */
+  headOutputs?: tf.layers.Layer[];
 }
 
 export interface AdaptOptions {
@@ -41,6 +49,8 @@ export interface AdaptOptions {
   outputs: number;
   /** Overrides the recipe's freeze rules (used by the from-scratch baseline and phase 2). */
   trainEverything?: boolean;
+  /** A multi-task recipe's heads, their labels known: the recipe's "head" holds the shared layers. */
+  multiTask?: MultiTaskLayout;
 }
 
 export function resolveCut(model: tf.LayersModel, recipe: Pick<ResolvedRecipe, 'cut' | 'head' | 'file'>): { cut: string; isDefault: boolean; reason?: string } {
@@ -69,21 +79,32 @@ export function adaptModel(loaded: LoadedModel, recipe: ResolvedRecipe, opts: Ad
   if (featureShape.some((d) => d < 0)) {
     throw new UserError(`the cut layer "${cut}" has a free dimension in its output [${featureShape.join(', ')}]: give the model a fixed input size`, { file: recipe.file, jsonPath: '/cut' });
   }
-  const headSpec = completeHead(recipe.head ?? defaultHead(featureShape));
+  const multi = opts.multiTask;
+  const headSpec = multi ? recipe.head ?? defaultSharedLayers(featureShape) : completeHead(recipe.head ?? defaultHead(featureShape));
   const taken = new Set(allLayers(base).map((l) => l.name));
-  const { layers } = buildHead(headSpec, { featureShape, outputs: opts.outputs, task: recipe.task, seed: recipe.training.seed, file: recipe.file, takenNames: taken });
+  const { layers, outputShape } = buildHead(headSpec, { featureShape, outputs: opts.outputs, task: recipe.task, seed: recipe.training.seed, file: recipe.file, takenNames: taken, final: !multi });
   const at = standardizeIndex(headSpec);
   const standardizer = recipe.training.standardize ? standardizerLayer(uniqueLayerName(STANDARDIZE_LAYER, taken)) : undefined;
   if (standardizer) layers.splice(at, 0, standardizer);
+  // several heads: one branch per head after the shared layers, each ending in its own output layer
+  const branches = multi?.heads.map((h, i) => buildHead(completeHead(h.layers), {
+    featureShape: outputShape, outputs: h.units, task: h.task, seed: recipe.training.seed + 1000 * (i + 1), file: recipe.file, takenNames: taken, jsonPath: `/heads/${i}/layers`, outputName: sanitizeName(h.name),
+  }).layers);
+  const concat = branches && branches.length > 1 ? tf.layers.concatenate({ axis: -1, name: uniqueLayerName('heads_concat', taken) }) : undefined;
+  const through = (input: tf.SymbolicTensor): { outputs: tf.SymbolicTensor[]; joined: tf.SymbolicTensor } => {
+    let t = input;
+    for (const layer of layers) t = layer.apply(t) as tf.SymbolicTensor;
+    if (!branches) return { outputs: [t], joined: t };
+    const outputs = branches.map((b) => b.reduce((u, layer) => layer.apply(u) as tf.SymbolicTensor, t));
+    return { outputs, joined: concat ? (concat.apply(outputs) as tf.SymbolicTensor) : outputs[0]! };
+  };
 
-  let x = base.outputs[0]!;
-  for (const layer of layers) x = layer.apply(x) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: base.inputs, outputs: x, name: sanitizeName(recipe.name) });
+  const full = through(base.outputs[0]!);
+  const model = tf.model({ inputs: base.inputs, outputs: full.joined, name: sanitizeName(recipe.name) });
+  const multiOutput = branches ? tf.model({ inputs: base.inputs, outputs: full.outputs, name: sanitizeName(recipe.name) }) : undefined;
 
   const featureInput = tf.input({ shape: featureShape, name: 'features' });
-  let y: tf.SymbolicTensor = featureInput;
-  for (const layer of layers) y = layer.apply(y) as tf.SymbolicTensor;
-  const head = tf.model({ inputs: featureInput, outputs: y, name: `${sanitizeName(recipe.name)}_head` });
+  const head = tf.model({ inputs: featureInput, outputs: through(featureInput).joined, name: `${sanitizeName(recipe.name)}_head` });
 
   keepFrozenBatchNormInInference(model);
   freshDropoutMasks(allLayers(model));
@@ -91,6 +112,7 @@ export function adaptModel(loaded: LoadedModel, recipe: ResolvedRecipe, opts: Ad
   return {
     model, base, head, cut, cutIsDefault: isDefault, cutReason: reason, frozen, featureShape, headSpec, standardizer, beforeStandardizer: standardizer ? layers.slice(0, at) : [],
     baseFrozen: baseLeaves.every((l) => frozen.has(l.name) || l.weights.length === 0),
+    ...(multiOutput ? { multiOutput, headOutputs: branches!.map((b) => b.at(-1)!) } : {}),
   };
 }
 

@@ -31,6 +31,19 @@ export function targetsFor(task: Task, outputs: number, examples: Example[]): tf
   return tf.tensor2d(data, [examples.length, outputs]);
 }
 
+/** The model's outputs for examples with their targets (a multi-task model's are split per head in core/multitask/report.ts). */
+export async function scoreExamples(predict: PredictFn, examples: Example[], batchSize = 32): Promise<Scored[]> {
+  const scored: Scored[] = [];
+  for (let i = 0; i < examples.length; i += batchSize) {
+    const chunk = examples.slice(i, i + batchSize);
+    const out = await predict(chunk);
+    const values = (await out.array()) as number[][];
+    out.dispose();
+    chunk.forEach((e, j) => scored.push({ file: e.file, classes: e.classes, values: e.values, output: values[j]! }));
+  }
+  return scored;
+}
+
 export async function evaluateExamples(predict: PredictFn, examples: Example[], labels: string[], task: Task, split: string, batchSize = 32): Promise<EvaluationReport> {
   const scored: Scored[] = [];
   let lossSum = 0;

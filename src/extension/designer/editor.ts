@@ -15,6 +15,9 @@ import type { EngineService } from '../engine';
 import type { Log } from '../log';
 import { compute } from '../../core/adaptation';
 import { cutChanges } from '../../core/recipe/cutEdits';
+import { setHeadsChanges, singleHeadChanges } from '../../core/recipe/headsEdits';
+import { isCsv } from '../../core/data/labels';
+import { readCsvHeader, type CsvHeader } from '../../core/data/csvHeader';
 import { recipeModelPath, recipeTorchModel, type TorchModel } from '../model/session';
 import type { ModelSummary } from '../../core/modelSummary';
 import { editRecipe } from '../recipe/edits';
@@ -26,7 +29,7 @@ import { showError } from '../notify';
 export const DESIGNER_VIEW_TYPE = 'transferStudio.designer';
 
 /** Top-level recipe fields the webview may set. */
-const SETTABLE = new Set(['name', 'model', 'cut', 'freeze', 'head', 'task', 'data', 'training', 'output']);
+const SETTABLE = new Set(['name', 'model', 'cut', 'freeze', 'head', 'heads', 'task', 'data', 'training', 'output']);
 
 interface Session {
   doc: vscode.TextDocument;
@@ -41,6 +44,8 @@ interface Session {
 export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode.Disposable {
   readonly sessions = new Set<Session>();
   private readonly summaries = new Map<string, Promise<ModelSummary>>();
+  /** CSV headers by file, with the size and time they were read at. */
+  private readonly headers = new Map<string, { stamp: string; header: CsvHeader }>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** Fires after a designer has re-rendered a recipe (tests wait on it). */
   readonly onDidRender = this.changed.event;
@@ -62,7 +67,7 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
       session.state = await this.buildState(session.doc, session.state);
       if (ready) this.post(session, { type: 'state', state: session.state });
       this.changed.fire(doc.uri);
-      const key = JSON.stringify(session.state.recipe?.data ?? null) + (session.state.recipe?.model ?? '') + (session.state.recipe?.task ?? '');
+      const key = JSON.stringify(session.state.recipe?.data ?? null) + (session.state.recipe?.model ?? '') + (session.state.recipe?.task ?? '') + JSON.stringify(session.state.recipe?.heads ?? null);
       if (key !== datasetKey && session.state.recipe?.data?.train) {
         datasetKey = key;
         void this.loadDataset(session).then(() => { if (ready) this.post(session, { type: 'state', state: session.state }); });
@@ -128,7 +133,7 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
     else {
       try { recipe = JSON.parse(doc.getText()) as DesignerState['recipe']; } catch { recipe = previous.recipe; }
     }
-    const state: DesignerState = { ...previous, recipe, problems: parsed.problems, trusted: vscode.workspace.isTrusted, training: this.deps.runs.active.length > 0 };
+    const state: DesignerState = { ...previous, recipe, problems: parsed.problems, trusted: vscode.workspace.isTrusted, training: this.deps.runs.active.length > 0, csv: await this.csvHeader(doc.uri, recipe) };
     const modelPath = recipeModelPath(doc.uri, recipe as never);
     if (!modelPath) {
       state.model = { status: 'none' };
@@ -147,6 +152,30 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
       state.computed = undefined;
     }
     return state;
+  }
+
+  /**
+   * The header row of a CSV `data.train` (its first line: the columns heads can learn), read again
+   * when the file's size or time changes. Reading it is inspection, like the dataset report: it
+   * needs no trust.
+   */
+  private async csvHeader(recipeUri: vscode.Uri, recipe: DesignerState['recipe']): Promise<DesignerState['csv']> {
+    const train = recipe?.data?.train;
+    if (typeof train !== 'string' || !isCsv(train) || /^https?:\/\//i.test(train)) return undefined;
+    const file = path.resolve(path.dirname(recipeUri.fsPath), train);
+    let stamp: string;
+    try {
+      const st = await fs.promises.stat(file);
+      stamp = `${st.size}:${st.mtimeMs}`;
+    } catch {
+      this.headers.delete(file);
+      return { columns: [], error: 'the training CSV was not found' };
+    }
+    const known = this.headers.get(file);
+    if (known?.stamp === stamp) return known.header;
+    const header = await readCsvHeader(file);
+    this.headers.set(file, { stamp, header });
+    return header;
   }
 
   private async loadDataset(session: Session): Promise<void> {
@@ -205,6 +234,12 @@ export class DesignerProvider implements vscode.CustomTextEditorProvider, vscode
         break;
       case 'setHead':
         await editRecipe(uri, [{ path: ['head'], value: m.head }]);
+        break;
+      case 'setHeads':
+        await editRecipe(uri, setHeadsChanges(session.state.recipe, m));
+        break;
+      case 'singleHead':
+        await editRecipe(uri, singleHeadChanges(session.state.recipe, m));
         break;
       case 'pickData': {
         const picked = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, canSelectMany: false, openLabel: `Use as ${m.field} data`, defaultUri: vscode.Uri.file(path.dirname(uri.fsPath)), filters: { 'Image folders or CSV': ['csv', 'tsv'] } });

@@ -20,7 +20,7 @@ export async function editRecipe(uri: vscode.Uri, changes: { path: JsonPath; val
   const original = doc.getText();
   let text = original.trim() === '' ? '{}' : original;
   for (const c of changes) {
-    const edits = jsonc.modify(text, c.path, c.value, { formattingOptions: { ...FORMAT, eol: doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n' } });
+    const edits = jsonc.modify(text, c.path, c.value, { formattingOptions: { ...FORMAT, eol: doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n' }, getInsertionIndex: insertionIndex(c.path) });
     text = jsonc.applyEdits(text, edits);
   }
   if (text === original) return true;
@@ -33,6 +33,18 @@ export async function editRecipe(uri: vscode.Uri, changes: { path: JsonPath; val
   while (endA > start && endB > start && original[endA - 1] === text[endB - 1]) { endA--; endB--; }
   edit.replace(uri, new vscode.Range(doc.positionAt(start), doc.positionAt(endA)), text.slice(start, endB));
   return vscode.workspace.applyEdit(edit);
+}
+
+/** A new "heads" goes where the schema has it, after "head" (the layers they share) or the fields before it, not at the end of the recipe. */
+function insertionIndex(p: JsonPath): ((properties: string[]) => number) | undefined {
+  if (p.length !== 1 || p[0] !== 'heads') return undefined;
+  return (properties) => {
+    for (const before of ['head', 'freeze', 'cut', 'weights', 'model']) {
+      const i = properties.indexOf(before);
+      if (i >= 0) return i + 1;
+    }
+    return properties.length;
+  };
 }
 
 function relative(from: string, to: string): string {

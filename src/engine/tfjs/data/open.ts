@@ -13,6 +13,7 @@ import { augment, isAugmenting } from './augment';
 import { PixelCache } from './cache';
 import { checkImageHeader, decodeImage, UnreadableImageError } from './decode';
 import { listDataset, type Listed, type Listing, type Skipped } from './listing';
+import { headCounts, listMultiTask, multiTaskStrata } from '../multitask/data';
 import { normalize } from './normalize';
 import { buildReport } from './report';
 import { strataFor, stratifiedSplit } from './split';
@@ -47,7 +48,9 @@ function skippedTooMany(skipped: Skipped[], total: number, maxSkipped: number, s
 }
 
 export async function openDataset(options: DatasetOptions, log: (line: string) => void = () => {}): Promise<Dataset> {
-  const { task, image } = options;
+  const { image } = options;
+  const multi = options.multiTask;
+  const task = multi ? 'regression' : options.task;
   if (!(image.height > 0 && image.width > 0 && Number.isInteger(image.height) && Number.isInteger(image.width))) throw new Error(`bad image size ${image.height}×${image.width}`);
   const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   const perImage = image.height * image.width * image.channels;
@@ -57,7 +60,7 @@ export async function openDataset(options: DatasetOptions, log: (line: string) =
   const sources: [SplitName, string][] = [['train', options.train]];
   if (options.validation) sources.push(['validation', options.validation]);
   if (options.test) sources.push(['test', options.test]);
-  const listings = sources.map(([split, source]) => ({ split, source, listing: listDataset(source, task, ROLE[split]) }));
+  const listings = sources.map(([split, source]) => ({ split, source, listing: multi ? listMultiTask(source, multi, ROLE[split]) : listDataset(source, task, ROLE[split]) }));
   const trainListing: Listing = listings[0]!.listing;
 
   // 2. check every listed file: decode while the pixels fit the budget (they stay cached), header only beyond
@@ -122,12 +125,13 @@ export async function openDataset(options: DatasetOptions, log: (line: string) =
 
   // 5. split
   let { train, validation } = { train: examples.train, validation: examples.validation };
-  if (!options.validation) ({ train, validation } = stratifiedSplit(examples.train, options.validationSplit, options.seed, strataFor(task, examples.train)));
+  if (!options.validation) ({ train, validation } = stratifiedSplit(examples.train, options.validationSplit, options.seed, multi ? multiTaskStrata(multi) : strataFor(task, examples.train)));
   const test = examples.test;
 
   const streaming = (train.length + validation.length + test.length) * perImage > budget;
   const report = buildReport({ source: options.train, task, labels, train, validation, test, skipped, warnings, image, streaming });
-  log(`dataset: ${train.length} train / ${validation.length} validation / ${test.length} test, ${labels.length} ${task === 'regression' ? 'target(s)' : 'classes'}` +
+  if (multi) report.heads = headCounts(multi, { train, validation, test });
+  log(`dataset: ${train.length} train / ${validation.length} validation / ${test.length} test, ${multi ? `${multi.heads.length} heads (${multi.width} outputs)` : `${labels.length} ${task === 'regression' ? 'target(s)' : 'classes'}`}` +
     `${skipped.length ? `, ${skipped.length} file(s) skipped` : ''}, ${streaming ? `streaming from disk (${(cache.sizeBytes / 2 ** 20).toFixed(0)} MiB cached)` : 'all in memory'}; checked in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   // files that pass the header check but fail to decode later are skipped then, and counted

@@ -1,6 +1,7 @@
 /** The data pipeline's contract with training and evaluation. */
 import type * as tf from '@tensorflow/tfjs';
 import type { DatasetReport } from '../../../core/protocol/reports';
+import type { MultiTaskLayout } from '../../../core/multitask/layout';
 import type { AugmentSpec, Preprocess, Task } from '../../../core/recipe/schema';
 
 /** What the model expects of each image. */
@@ -46,6 +47,11 @@ export interface DatasetOptions {
    * per batch. Pixels are cached as 0–255 bytes (H×W×C each) and normalised per batch.
    */
   memoryBudgetBytes?: number;
+  /**
+   * Several heads: every CSV is read by its header into target vectors (multitask/data.ts); the
+   * dataset then behaves as a regression one whose targets are the heads' outputs ("head:label").
+   */
+  multiTask?: MultiTaskLayout;
 }
 
 export interface Dataset {

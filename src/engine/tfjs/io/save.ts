@@ -28,6 +28,8 @@ export interface AdaptedMetadata {
   frozen: string[];
   createdAt: string;
   backend?: string;
+  /** Multi-task models: one entry per output of the model, in order (`labels` are the first head's). */
+  heads?: { name: string; task: Exclude<Task, 'detection'>; labels: string[]; lossWeight: number }[];
   /** Detection models: the head's layout, anchors and thresholds predict decodes with. */
   detection?: DetectionModelSpec;
   /** Extra facts (evaluation summary, checkpoint epoch, …). */

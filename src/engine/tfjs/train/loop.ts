@@ -12,10 +12,10 @@ import type { WorkerEvent } from '../../../core/protocol/worker';
 import type { ResolvedTraining } from '../../../core/recipe/resolve';
 import type { Task } from '../../../core/recipe/schema';
 import type { PhaseBudget } from '../../../core/training/budget';
-import { EarlyStopper, taskMetric } from '../../../core/training/monitor';
+import { EarlyStopper } from '../../../core/training/monitor';
 import { makeSchedule } from '../../../core/training/schedule';
 import { restartDropoutMasks } from '../surgery/dropout';
-import { batchLoss, batchMetricSum } from './losses';
+import { taskObjective, type Objective } from './objective';
 import { disposeGroups, paramGroups, setGroupRates, type ParamGroup } from './optimizers';
 import type { OptimizerState } from './checkpoints';
 import type { Progress } from './progress';
@@ -27,6 +27,8 @@ export type { BatchSource, EpochScores, Trainee, TrainBatch } from './types';
 export interface LoopOptions {
   budget: PhaseBudget;
   task: Task;
+  /** What the steps minimise and the epochs report; default: the task's loss and metric (class-weighted). */
+  objective?: Objective;
   training: ResolvedTraining;
   /** First epoch to run (resume). */
   startEpoch?: number;
@@ -55,7 +57,6 @@ export interface LoopResult {
 export async function trainLoop(trainee: Trainee, source: BatchSource, opts: LoopOptions): Promise<LoopResult> {
   const { task, training, budget } = opts;
   const phase: Phase = budget.phase;
-  const mName = taskMetric(task);
   const groups: ParamGroup[] = paramGroups(trainee.layers, trainee.headLayerNames, training, budget.learningRate);
   const variables = groups.flatMap((g) => g.variables);
   if (variables.length === 0) throw new UserError('nothing to train: every layer is frozen and the head has no weights');
@@ -78,7 +79,8 @@ export async function trainLoop(trainee: Trainee, source: BatchSource, opts: Loo
       for (const v of g.variables) sub[v.name] = grads[v.name]!;
       g.optimizer.applyGradients(sub);
     }
-  }, { task, weights, stepMemoryBytes: opts.stepMemoryBytes, emit: opts.emit });
+  }, { task, weights, objective: opts.objective, stepMemoryBytes: opts.stepMemoryBytes, emit: opts.emit });
+  const names = stepper.objective.names;
 
   try {
     for (; epoch < budget.epochs; epoch++) {
@@ -87,8 +89,8 @@ export async function trainLoop(trainee: Trainee, source: BatchSource, opts: Loo
       restartDropoutMasks(trainee.layers, training.seed, phase, epoch);
       opts.emit({ type: 'epochStart', phase, epoch: epoch + 1, epochs: budget.epochs, learningRate: rate, batches: source.numBatches });
       const t0 = performance.now();
-      const sums = await runEpoch(stepper, source, epoch, opts, rate, mName);
-      const logs: Record<string, number | null> = { loss: sums.seen ? sums.loss / sums.seen : null, [mName]: sums.seen ? sums.metric / sums.seen : null, learning_rate: rate };
+      const sums = await runEpoch(stepper, source, epoch, opts, rate);
+      const logs: Record<string, number | null> = { loss: sums.seen ? sums.loss / sums.seen : null, ...figureMeans(names, sums.figures), learning_rate: rate };
       if (sums.stopped) {
         stopped = true;
         history.push(logs);
@@ -97,7 +99,7 @@ export async function trainLoop(trainee: Trainee, source: BatchSource, opts: Loo
       const val = opts.validate ? await opts.validate() : undefined;
       if (val) {
         logs.val_loss = val.loss;
-        logs[`val_${mName}`] = val.metric;
+        for (const [k, v] of Object.entries(val.metrics)) logs[`val_${k}`] = v;
       }
       history.push(logs);
       const monitored = logs[monitor.metric] ?? null;
@@ -178,11 +180,19 @@ function fmt(v: number | null): string {
   return v === null ? '–' : Math.abs(v) >= 0.01 ? v.toFixed(4) : v.toExponential(3);
 }
 
-interface EpochSums { loss: number; metric: number; seen: number; stopped: boolean }
+/** Figures' sums then counts → each figure's mean by name (null where nothing was counted). */
+function figureMeans(names: string[], figures: ArrayLike<number>): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  names.forEach((n, i) => { const c = figures[names.length + i]!; out[n] = c > 0 ? figures[i]! / c : null; });
+  return out;
+}
 
-async function runEpoch(stepper: Stepper, source: BatchSource, epoch: number, opts: LoopOptions, rate: number, mName: string): Promise<EpochSums> {
+interface EpochSums { loss: number; figures: Float64Array; seen: number; stopped: boolean }
+
+async function runEpoch(stepper: Stepper, source: BatchSource, epoch: number, opts: LoopOptions, rate: number): Promise<EpochSums> {
   const phase = opts.budget.phase;
-  const sums: EpochSums = { loss: 0, metric: 0, seen: 0, stopped: false };
+  const names = stepper.objective.names;
+  const sums: EpochSums = { loss: 0, figures: new Float64Array(2 * names.length), seen: 0, stopped: false };
   let batch = 0;
   for await (const b of source.batches(epoch)) {
     const n = b.xs.shape[0]!;
@@ -190,8 +200,10 @@ async function runEpoch(stepper: Stepper, source: BatchSource, epoch: number, op
     if (!stepper.planned) await stepper.plan(b);
     const [lossT, metricT] = stepper.step(b.xs, b.ys);
     // one readback for both: a cached step lasts a few milliseconds, and every readback waits for the backend
-    const both = tf.stack([lossT, metricT]);
-    const [loss, metric] = (await both.data()) as Float32Array;
+    const both = tf.concat([tf.reshape(lossT, [1]), metricT]);
+    const read = (await both.data()) as Float32Array;
+    const loss = read[0];
+    const figures = read.subarray(1);
     tf.dispose([both, lossT, metricT, b.xs, b.ys]);
     if (!Number.isFinite(loss!)) {
       throw new UserError(`the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (${phase}): training diverged`, {
@@ -199,13 +211,13 @@ async function runEpoch(stepper: Stepper, source: BatchSource, epoch: number, op
       });
     }
     sums.loss += loss! * n;
-    sums.metric += metric!;
+    figures.forEach((v, i) => { sums.figures[i]! += v; });
     sums.seen += n;
     batch++;
     opts.progress.batchDone((performance.now() - tb) / 1000, n);
     opts.emit({
       type: 'batchEnd', phase, epoch: epoch + 1, batch, batches: source.numBatches,
-      loss: loss!, metrics: { [mName]: metric! / n }, imagesPerSec: opts.progress.imagesPerSec(), etaSec: opts.progress.etaSec(),
+      loss: loss!, metrics: figureMeans(names, figures), imagesPerSec: opts.progress.imagesPerSec(), etaSec: opts.progress.etaSec(),
     });
     // let the event loop run: a `stop` from the parent arrives as a message between batches
     await new Promise((r) => setImmediate(r));
@@ -214,20 +226,21 @@ async function runEpoch(stepper: Stepper, source: BatchSource, epoch: number, op
   return sums;
 }
 
-/** Loss and metric of a model over a batch source, in inference mode. */
-export async function scoreBatches(predict: (x: tf.Tensor) => tf.Tensor, source: AsyncIterable<TrainBatch>, task: Task): Promise<EpochScores | undefined> {
+/** Loss and figures of a model over a batch source, in inference mode (the objective's, default the task's unweighted). */
+export async function scoreBatches(predict: (x: tf.Tensor) => tf.Tensor, source: AsyncIterable<TrainBatch>, task: Task, objective: Objective = taskObjective(task)): Promise<EpochScores | undefined> {
   let lossSum = 0;
-  let metricSum = 0;
+  let figures: Float64Array | undefined;
   let n = 0;
   for await (const b of source) {
-    const [l, m] = tf.tidy(() => {
+    const read = tf.tidy(() => {
       const p = predict(b.xs);
-      return [tf.mul(batchLoss(task, b.ys, p), b.ys.shape[0]!).dataSync()[0]!, batchMetricSum(task, b.ys, p).dataSync()[0]!];
+      return tf.concat([tf.reshape(tf.mul(objective.loss(b.ys, p), b.ys.shape[0]!), [1]), objective.figures(b.ys, p)]).dataSync();
     });
-    lossSum += l;
-    metricSum += m;
+    lossSum += read[0]!;
+    figures ??= new Float64Array(read.length - 1);
+    for (let i = 1; i < read.length; i++) figures[i - 1]! += read[i]!;
     n += b.xs.shape[0]!;
     tf.dispose([b.xs, b.ys]);
   }
-  return n ? { loss: lossSum / n, metric: metricSum / n } : undefined;
+  return n && figures ? { loss: lossSum / n, metrics: figureMeans(objective.names, figures) } : undefined;
 }

@@ -11,6 +11,7 @@ import type { PhaseBudget } from '../../../core/training/budget';
 import { leafLayers } from '../surgery/layers';
 import type { Checkpointer } from './checkpoints';
 import { trainLoop, type LoopResult } from './loop';
+import type { Objective } from './objective';
 import type { Progress } from './progress';
 import type { BatchSource, EpochScores, Trainee } from './types';
 
@@ -29,6 +30,8 @@ export interface PhaseRun {
 
 export interface RunShared {
   task: Task;
+  /** What the steps minimise and the epochs report (several heads); default the task's. */
+  objective?: Objective;
   training: ResolvedTraining;
   classWeights?: number[];
   emit(e: WorkerEvent): void;
@@ -58,7 +61,7 @@ export async function runPhase(p: PhaseRun, s: RunShared): Promise<LoopResult> {
   let lastBest = performance.now();
   let pendingBest: { epoch: number; value: number | null } | undefined;
   const r = await trainLoop(p.trainee, p.source, {
-    budget: p.budget, task: s.task, training: s.training, startEpoch: p.startEpoch, classWeights: s.classWeights,
+    budget: p.budget, task: s.task, objective: s.objective, training: s.training, startEpoch: p.startEpoch, classWeights: s.classWeights,
     emit: s.emit, shouldStop: s.shouldStop, progress: s.progress, validate: p.validate, stepMemoryBytes: p.stepMemoryBytes,
     resumeOptimizer: p.checkpoints ? s.checkpointer.takeResumedOptimizer(phase) : undefined,
     checkpoint: p.checkpoints

@@ -13,14 +13,20 @@ import type { DomainReport, EvaluationReport } from '../../../core/protocol/repo
 import type { TrainOverrides, WorkerEvent } from '../../../core/protocol/worker';
 import { modelFolder, type ResolvedRecipe } from '../../../core/recipe/resolve';
 import { phaseBudgets, type PhaseBudget, type TrainingPhase } from '../../../core/training/budget';
-import { adaptModel } from '../adapt';
+import { adaptModel, type AdaptedModel } from '../adapt';
+import { layoutFromTable, readMultiTaskCsv } from '../../../core/multitask/csv';
+import { headMetric, withTargetScales, type MultiTaskLayout } from '../../../core/multitask/layout';
+import { headReports, multiTaskReport } from '../../../core/multitask/report';
+import type { MultiTaskReport } from '../../../core/protocol/reports';
+import { multiTaskObjective, type Objective } from './objective';
+import { startAtTargetMeans } from '../multitask/data';
 import { executeDetection } from '../detection/run';
 import { dannNote, dannPhase } from '../domain/dann';
 import { adaptToDomain, prepareDomain, type PreparedDomain } from '../domain/run';
 import { selectBackend } from '../backend';
 import { batches, openDataset } from '../data';
 import type { Example } from '../data/types';
-import { evaluateExamples, imagePredictor, targetsFor, type PredictFn } from '../evaluate';
+import { evaluateExamples, imagePredictor, scoreExamples, targetsFor, type PredictFn } from '../evaluate';
 import { fuseForInference, withFusedInference } from '../inference/fuse';
 import { loadModel } from '../io/load';
 import { saveAdaptedModel, writeFileAtomic, type AdaptedMetadata } from '../io/save';
@@ -102,24 +108,35 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
   if (recipe.data.imageSize) loaded.model = await withInputSize(loaded.model, image.height, image.width, recipe.file);
   log(`model: ${loaded.source} (${loaded.format}); input ${image.height}×${image.width}×${image.channels}, preprocess ${image.preprocess} (${image.preprocessSource})`);
 
+  // several heads: the training CSV's header and labels fix every head's outputs before anything is decoded
+  const headLayout: MultiTaskLayout | undefined = recipe.heads && layoutFromTable(recipe.heads, readMultiTaskCsv(recipe.data.train, recipe.heads), recipe.file);
+  const dataTask = headLayout ? 'regression' : recipe.task; // a multi-task example's targets are the heads' side by side
   const dataset = await openDataset({
     train: recipe.data.train, validation: recipe.data.validation, test: recipe.data.test, validationSplit: recipe.data.validationSplit,
-    labels: recipe.data.labels, task: recipe.task, seed: t.seed, maxSkipped: recipe.data.maxSkipped, image, memoryBudgetBytes: memoryBudget(),
+    labels: recipe.data.labels, task: recipe.task, seed: t.seed, maxSkipped: recipe.data.maxSkipped, image, memoryBudgetBytes: memoryBudget(), multiTask: headLayout,
   }, (line) => log(line));
   if (dataset.train.length === 0) throw new UserError('no training examples left after skipping unreadable files', { file: recipe.data.train });
+  const layout = headLayout && withTargetScales(headLayout, dataset.train);
   const outputs = dataset.labels.length;
 
-  const adapted = adaptModel(loaded, recipe, { outputs });
+  const adapted = adaptModel(loaded, recipe, { outputs, multiTask: layout });
+  const objective: Objective | undefined = layout && multiTaskObjective(layout);
+  const startMeans = (target: AdaptedModel): string[] => (layout && target.headOutputs ? startAtTargetMeans(layout, target.headOutputs, dataset.train) : []);
+  for (const n of startMeans(adapted)) log(n);
+  if (layout) log(`heads: ${layout.heads.map((h) => `${h.name} (${h.task}, ${h.units} output${h.units > 1 ? 's' : ''}, loss ×${h.lossWeight})`).join(', ')} on shared layers ${adapted.headSpec.map((l) => l.type).join(' → ') || '(none)'}`);
   const fastPath = adapted.baseFrozen && !augment && recipe.data.cache !== 'off';
   if (!fastPath) closeThreads(); // no features to extract: free their TF.js now
-  const budgets = phaseBudgets(t, { task: recipe.task, hasValidation: dataset.validation.length > 0, cached: fastPath, file: recipe.file });
+  const budgets = phaseBudgets(t, { task: recipe.task, hasValidation: dataset.validation.length > 0, cached: fastPath, file: recipe.file, heads: layout?.heads });
   const budgetOf = (p: TrainingPhase): PhaseBudget | undefined => budgets.find((b) => b.phase === p);
   const headBudget = budgetOf('head')!;
   const bs = t.batchSize;
   const trainBatches = Math.ceil(dataset.train.length / bs);
   const allExamples = dataset.train.length + dataset.validation.length + dataset.test.length;
-  const progress = new Progress(trainBatches * budgets.reduce((a, b) => a + b.epochs, 0) + (fastPath ? Math.ceil(allExamples / bs) : 0));
-  emit({ type: 'started', backend: { engine: 'tfjs', ...backend }, recipe: recipe.file ?? '', output: recipe.output, runDir, epochs: headBudget.epochs + (budgetOf('fineTune')?.epochs ?? 0), fastPath });
+  const singleTask = layout && t.baseline === 'single-task' && layout.heads.length > 1;
+  const runEpochs = budgets.filter((b) => b.phase !== 'baseline').reduce((a, b) => a + b.epochs, 0);
+  const progress = new Progress(trainBatches * (budgets.reduce((a, b) => a + b.epochs, 0) + (singleTask ? layout.heads.length * runEpochs : 0)) + (fastPath ? Math.ceil(allExamples / bs) : 0));
+  const heads = layout?.heads.map((h) => ({ name: h.name, task: h.task, labels: h.labels, lossWeight: h.lossWeight, metric: headMetric(h.task) }));
+  emit({ type: 'started', backend: { engine: 'tfjs', ...backend }, recipe: recipe.file ?? '', output: recipe.output, runDir, epochs: headBudget.epochs + (budgetOf('fineTune')?.epochs ?? 0), fastPath, ...(heads ? { heads } : {}) });
   emit({ type: 'dataset', report: dataset.report });
   for (const w of dataset.report.warnings) log(w, 'warn');
   if (!fastPath) {
@@ -129,18 +146,20 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
   log(`budget: ${budgets.map((b) => `${b.phase} up to ${b.epochs} epochs at ${b.learningRate.toExponential(1)} (${b.schedule.type}${b.monitor.patience !== undefined ? `, early stopping on ${b.monitor.metric}, patience ${b.monitor.patience}` : ''})`).join('; ')}`);
 
   const counts = dataset.labels.map((_, c) => dataset.train.filter((e) => e.classes.includes(c)).length);
-  const classWeights = recipe.task === 'single-label' ? classWeightVector(dataset.labels, counts, t.classWeights) : undefined;
-  const targets = (examples: Example[]): tf.Tensor2D => targetsFor(recipe.task, outputs, examples);
+  const classWeights = recipe.task === 'single-label' && !layout ? classWeightVector(dataset.labels, counts, t.classWeights) : undefined;
+  const targets = (examples: Example[]): tf.Tensor2D => targetsFor(dataTask, outputs, examples);
   const headNames = new Set(adapted.head.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name));
   const sourceFolder = modelFolder(loaded.source);
   const protect = sourceFolder ? [sourceFolder] : [];
   const metadata = (extra: Record<string, unknown> = {}): AdaptedMetadata => ({
-    labels: dataset.labels, task: recipe.task, inputSize: [image.height, image.width], channels: image.channels, preprocess: image.preprocess,
+    // a multi-task model: `labels` go with its first output (what other tools read), `heads` with every output
+    labels: layout ? layout.heads[0]!.labels : dataset.labels, task: layout ? layout.heads[0]!.task : recipe.task,
+    ...(layout ? { heads: layout.heads.map((h) => ({ name: h.name, task: h.task, labels: h.labels, lossWeight: h.lossWeight })) } : {}), inputSize: [image.height, image.width], channels: image.channels, preprocess: image.preprocess,
     recipe: recipe.raw, sourceModel: loaded.source, sourceSha256: loaded.sha256, cut: adapted.cut, frozen: [...adapted.frozen],
     createdAt: new Date().toISOString(), backend: backend.name, extra,
   });
   const checkpointer = new Checkpointer(adapted.model, runDir, metadata, protect, emit);
-  const shared: RunShared = { task: recipe.task, training: t, classWeights, emit, shouldStop: ctx.shouldStop, progress, checkpointer, batchesPerEpoch: trainBatches };
+  const shared: RunShared = { task: recipe.task, objective, training: t, classWeights, emit, shouldStop: ctx.shouldStop, progress, checkpointer, batchesPerEpoch: trainBatches };
   const imageSource = (examples: Example[], shuffle: boolean, aug = augment): BatchSource => ({
     examples: examples.length,
     numBatches: Math.ceil(examples.length / bs),
@@ -148,8 +167,8 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
       for await (const b of batches(dataset, examples, { batchSize: bs, shuffle, seed: t.seed, augment: aug, epoch })) yield { xs: b.xs, ys: b.ys };
     },
   });
-  const validateImages = (model: tf.LayersModel) => dataset.validation.length === 0 ? undefined
-    : () => withFusedInference(model, (predict) => scoreBatches(predict, imageSource(dataset.validation, false, undefined).batches(0), recipe.task));
+  const validateImages = (model: tf.LayersModel, obj = objective) => dataset.validation.length === 0 ? undefined
+    : () => withFusedInference(model, (predict) => scoreBatches(predict, imageSource(dataset.validation, false, undefined).batches(0), recipe.task, obj));
 
   let stopped = false;
   const ran: Record<string, { epochs: number; kept: number; reason: string }> = {};
@@ -171,32 +190,84 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
   const resumeAt = overrides.resume ? await resumeFrom(overrides.resume, adapted.model, log) : undefined;
   const startOf = (p: TrainingPhase): number => (resumeAt?.phase === p ? resumeAt.epoch : 0);
 
-  // Phase 1: the head (base frozen as the recipe says), on cached features when possible
-  const skipHead = resumeAt && (resumeAt.phase === 'fineTune' || resumeAt.phase === 'baseline');
-  if (!stopped && !skipHead) {
-    // on the fast path the head's frozen front (pooling, standardiser) runs once, here
-    const front = fastPath ? await precomputeFront(adapted.head, adapted.featureShape, store!, [...dataset.train, ...dataset.validation], bs) : undefined;
-    const headModel = front?.tail ?? adapted.head;
+  /**
+   * Phase 1: the head (base frozen as the recipe says), on cached features when possible. A
+   * function, because a multi-task run's single-task baselines train their heads the same way.
+   */
+  const trainHead = async (target: AdaptedModel, ph: { shared: RunShared; checkpoints: boolean; startEpoch: number }) => {
+    const obj = ph.shared.objective;
+    const names = new Set(target.head.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name));
+    // on the fast path the head's frozen front (pooling, standardiser) runs once, here; a branching (multi-task) head trains whole
+    const front = fastPath && !layout ? await precomputeFront(target.head, target.featureShape, store!, [...dataset.train, ...dataset.validation], bs) : undefined;
+    const headModel = front?.tail ?? target.head;
     const cachedFeatures = front?.features ?? store;
-    const cachedShape = front?.shape ?? adapted.featureShape;
-    const headOnly: Trainee = { forward: (x, training) => forward(headModel, x, training), layers: headModel.layers, headLayerNames: headNames, regularization: () => regularization(headModel, headModel.layers, t.weightDecay) };
+    const cachedShape = front?.shape ?? target.featureShape;
+    const headOnly: Trainee = { forward: (x, training) => forward(headModel, x, training), layers: headModel.layers, headLayerNames: names, regularization: () => regularization(headModel, headModel.layers, t.weightDecay) };
     // a frozen base that cannot be cached (augmentation, cache off) still runs once per batch in
     // inference mode, as the cache would have computed it, outside the gradient tape
-    const fusedBase = !fastPath && adapted.baseFrozen ? fuseForInference(adapted.base) : undefined; // frozen for this phase
-    const trainee: Trainee = fastPath ? headOnly : fusedBase ? { ...headOnly, prepare: (x) => fusedBase.predict(x) } : wholeModel(adapted.model, headNames, t.weightDecay);
+    const fusedBase = !fastPath && target.baseFrozen ? fuseForInference(target.base) : undefined; // frozen for this phase
+    const trainee: Trainee = fastPath ? headOnly : fusedBase ? { ...headOnly, prepare: (x) => fusedBase.predict(x) } : wholeModel(target.model, names, t.weightDecay);
     // cached validation features are scored in big batches: a cached epoch's cost is mostly per-kernel overhead
     const cachedVal = fastPath && dataset.validation.length ? featureBatches(cachedFeatures!, dataset.validation, targets, cachedShape, Math.max(bs, 512), t.seed, false) : undefined;
-    const r = await runPhase({
-      budget: headBudget, trainee, checkpoints: true, startEpoch: startOf('head'), stepMemoryBytes: fastPath ? undefined : stepBudget,
+    return runPhase({
+      budget: headBudget, trainee, checkpoints: ph.checkpoints, startEpoch: ph.startEpoch, stepMemoryBytes: fastPath ? undefined : stepBudget,
       source: fastPath ? featureBatches(cachedFeatures!, dataset.train, targets, cachedShape, bs, t.seed, true) : imageSource(dataset.train, true),
       validationSource: cachedVal,
       validate: dataset.validation.length === 0 ? undefined : cachedVal
-        ? () => scoreBatches((x) => headModel.predict(x) as tf.Tensor, cachedVal.batches(0), recipe.task)
-        : validateImages(adapted.model),
-    }, shared).finally(() => { fusedBase?.dispose(); });
+        ? () => scoreBatches((x) => headModel.predict(x) as tf.Tensor, cachedVal.batches(0), recipe.task, obj)
+        : validateImages(target.model, obj),
+    }, ph.shared).finally(() => { fusedBase?.dispose(); });
+  };
+  const skipHead = resumeAt && (resumeAt.phase === 'fineTune' || resumeAt.phase === 'baseline');
+  if (!stopped && !skipHead) {
+    const r = await trainHead(adapted, { shared, checkpoints: true, startEpoch: startOf('head') });
     record('head', r);
     stopped = r.stopped;
   }
+
+  /**
+   * A multi-task run's baseline for head `i`: a fresh copy of the source model with the same
+   * heads, trained with every other head's loss weight 0 (their layers get no gradient), through
+   * the same phases; its evaluation report for that head, or undefined when the run was stopped.
+   * Its epochs are reported as progress, not as the dashboard's curves (those are the run's).
+   */
+  const trainAlone = async (i: number): Promise<EvaluationReport | undefined> => {
+    const lay = layout!;
+    const h = lay.heads[i]!;
+    const weights = lay.heads.map((_, j) => (j === i ? 1 : 0));
+    const obj = multiTaskObjective(lay, weights);
+    const tag = `baseline ${i + 1}/${lay.heads.length}: "${h.name}" alone`;
+    log(`${tag}: the same layers, split and budget, the other heads' loss weight 0`);
+    const quiet = (e: WorkerEvent): void => {
+      if (e.type === 'epochEnd') emit({ type: 'progress', phase: 'baseline', done: e.epoch, total: e.epochs, message: `${tag}, epoch ${e.epoch}: ${Object.entries(e.logs).filter(([k]) => k.includes(h.name)).map(([k, v]) => `${k} ${v === null ? '–' : v.toFixed(4)}`).join(', ')}` });
+      else if (e.type === 'phaseEnd') log(`${tag}: ${e.message}`);
+      else if (e.type === 'log' || e.type === 'error') emit(e);
+    };
+    const reloaded = await loadModel(recipe.model);
+    if (recipe.data!.imageSize) reloaded.model = await withInputSize(reloaded.model, image.height, image.width, recipe.file);
+    const target = adaptModel(reloaded, recipe, { outputs, multiTask: lay });
+    startMeans(target);
+    try {
+      if (target.standardizer) {
+        const fused = store ? undefined : fuseForInference(target.base);
+        await fitStandardizer(target, dataset.train, store ? { store } : { dataset, predictBase: (x) => fused!.predict(x) }, bs).finally(() => fused?.dispose());
+      }
+      const mine: RunShared = { ...shared, objective: obj, emit: quiet };
+      const r = await trainHead(target, { shared: mine, checkpoints: false, startEpoch: 0 });
+      if (r.stopped) return undefined;
+      const fine = budgetOf('fineTune');
+      if (fine && t.fineTune) {
+        const unfreeze = topLayersToUnfreeze(target.base, t.fineTune.unfreeze);
+        applyFreeze(target.base, new Set([...target.frozen].filter((n) => !unfreeze.includes(n))));
+        const names = new Set(target.head.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name));
+        const f = await runPhase({ budget: fine, trainee: wholeModel(target.model, names, t.weightDecay), source: imageSource(dataset.train, true), checkpoints: false, stepMemoryBytes: stepBudget, validate: validateImages(target.model, obj) }, mine);
+        if (f.stopped) return undefined;
+      }
+      return (await evaluateHeads(target))[i];
+    } finally {
+      target.model.dispose();
+    }
+  };
 
   // the split the run is evaluated on (and domain adaptation scores the source on)
   const evalSplit = dataset.test.length ? 'test' : dataset.validation.length ? 'validation' : 'train';
@@ -236,16 +307,26 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
   }
 
   // Evaluation on the held-back test split (or validation when there is none)
-  const cachedPredictor: PredictFn | undefined = fastPath && !t.fineTune
+  const cachedPredictor = (target: AdaptedModel): PredictFn | undefined => fastPath && !t.fineTune
     ? async (examples) => tf.tidy(() => {
       const xs = new Float32Array(examples.length * store!.size);
       examples.forEach((e, i) => xs.set(store!.get(e.file), i * store!.size));
-      return adapted.head.predict(tf.tensor(xs, [examples.length, ...adapted.featureShape])) as tf.Tensor2D;
+      return target.head.predict(tf.tensor(xs, [examples.length, ...target.featureShape])) as tf.Tensor2D;
     })
     : undefined;
-  const report = cachedPredictor
-    ? await evaluateExamples(cachedPredictor, evalExamples, dataset.labels, recipe.task, evalSplit, bs)
-    : await withFusedInference(adapted.model, (predict) => evaluateExamples(imagePredictor(predict, dataset), evalExamples, dataset.labels, recipe.task, evalSplit, bs));
+  /** Each head's report of a multi-task model on the evaluation split. */
+  const evaluateHeads = async (target: AdaptedModel): Promise<EvaluationReport[]> => {
+    const cached = cachedPredictor(target);
+    const scored = cached ? await scoreExamples(cached, evalExamples, bs) : await withFusedInference(target.model, (predict) => scoreExamples(imagePredictor(predict, dataset), evalExamples, bs));
+    return headReports(layout!, scored, evalSplit);
+  };
+  const cached = cachedPredictor(adapted);
+  const reports = layout ? await evaluateHeads(adapted) : undefined;
+  const report = reports
+    ? reports[0]!
+    : cached
+      ? await evaluateExamples(cached, evalExamples, dataset.labels, recipe.task, evalSplit, bs)
+      : await withFusedInference(adapted.model, (predict) => evaluateExamples(imagePredictor(predict, dataset), evalExamples, dataset.labels, recipe.task, evalSplit, bs));
 
   // Baseline: the same architecture from random weights, everything trainable, same split
   let baseline: EvaluationReport | undefined;
@@ -271,11 +352,24 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
     }
     scratch.dispose();
   }
+  // Single-task baselines (several heads): each head trained alone — the same layers, split and budget, the other heads' loss weight 0
+  let multiTask: MultiTaskReport | undefined;
+  if (layout && reports) {
+    const singles: EvaluationReport[] | undefined = singleTask ? [] : undefined;
+    for (let i = 0; singles && i < layout.heads.length; i++) {
+      const alone = await trainAlone(i);
+      if (!alone) { log('single-task baselines stopped: the report has no comparison', 'warn'); break; }
+      singles.push(alone);
+    }
+    multiTask = multiTaskReport(layout, reports, evalSplit, singles?.length === layout.heads.length ? singles : undefined);
+    for (const n of multiTask.notes) (n.startsWith('negative transfer') ? warnings : [] as string[]).push(n);
+    for (const n of multiTask.notes) if (!n.startsWith('negative transfer')) log(n);
+  }
   for (const w of warnings) log(w, 'warn');
-  emit({ type: 'evaluation', report, baseline, warnings });
+  emit({ type: 'evaluation', report, baseline, warnings, ...(multiTask ? { multiTask } : {}) });
 
   // Domain adaptation (the recipe's "domain"): the model saved is the one adapted to the target domain
-  let saved = adapted.model;
+  let saved = adapted.multiOutput ?? adapted.model;
   let domainReport: DomainReport | undefined;
   if (domainInput) {
     const r = await adaptToDomain(domainInput, dannDone);
@@ -289,9 +383,11 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
     target: domainReport.targetScores && { before: headlineOf(domainReport.targetScores.before), after: headlineOf(domainReport.targetScores.after) },
   };
 
-  const out = await saveAdaptedModel(saved, recipe.output, metadata({ evaluation: { split: evalSplit, ...headlineOf(report) }, epochs: Object.fromEntries(Object.entries(ran).map(([k, v]) => [k, v.epochs])), phases: ran, ...(domainSummary ? { domain: domainSummary } : {}) }), { protect });
-  writeFileAtomic(path.join(out, 'evaluation.json'), JSON.stringify({ report, baseline, warnings, ...(domainReport ? { domain: domainReport } : {}) }, null, 2) + '\n');
+  const headsSummary = multiTask && multiTask.heads.map((h) => ({ name: h.name, metric: h.metric, value: h.value, ...(h.singleValue !== undefined ? { alone: h.singleValue, verdict: h.verdict } : {}) }));
+  const extras = { ...(domainSummary ? { domain: domainSummary } : {}), ...(headsSummary ? { heads: headsSummary } : {}) };
+  const out = await saveAdaptedModel(saved, recipe.output, metadata({ evaluation: { split: evalSplit, ...headlineOf(report) }, epochs: Object.fromEntries(Object.entries(ran).map(([k, v]) => [k, v.epochs])), phases: ran, ...extras }), { protect });
+  writeFileAtomic(path.join(out, 'evaluation.json'), JSON.stringify({ report, baseline, warnings, ...(domainReport ? { domain: domainReport } : {}), ...(multiTask ? { multiTask } : {}) }, null, 2) + '\n');
   log(`saved the adapted model to ${out}`);
-  return { output: out, stopped: false, summary: { output: out, evaluation: headlineOf(report), baseline: baseline ? headlineOf(baseline) : undefined, phases: ran, ...(domainSummary ? { domain: domainSummary } : {}) } };
+  return { output: out, stopped: false, summary: { output: out, evaluation: headlineOf(report), baseline: baseline ? headlineOf(baseline) : undefined, phases: ran, ...extras } };
 }
 

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WorkerEvent } from '../../../core/protocol/worker';
 import type { Task } from '../../../core/recipe/schema';
-import { batchLoss, batchMetricSum } from './losses';
+import { taskObjective, type Objective } from './objective';
 import type { Trainee, TrainBatch } from './types';
 import { keepingDropoutMasks } from '../surgery/dropout';
 import { isContainer, leafLayers } from '../surgery/layers';
@@ -18,6 +18,8 @@ export interface StepOptions {
   task: Task;
   /** Per-class loss weights (single-label). */
   weights?: tf.Tensor1D;
+  /** What the step minimises and reports; default: the task's loss and metric. */
+  objective?: Objective;
   /** Bytes one forward + backward pass may use; beyond it a batch runs as micro-batches. */
   stepMemoryBytes?: number;
   emit?(event: WorkerEvent): void;
@@ -25,7 +27,8 @@ export interface StepOptions {
 
 interface Grads {
   value: tf.Scalar;
-  metric: tf.Scalar;
+  /** The objective's figures: sums, then counts. */
+  metric: tf.Tensor1D;
   grads: tf.NamedTensorMap;
 }
 
@@ -46,24 +49,27 @@ export class Stepper {
   /** Examples per forward/backward pass; 0: the whole batch at once. */
   microBatch = 0;
   planned = false;
+  readonly objective: Objective;
 
   constructor(
     private readonly trainee: Trainee,
     private readonly variables: tf.Variable[],
     private readonly apply: (grads: tf.NamedTensorMap) => void,
     private readonly opts: StepOptions,
-  ) {}
+  ) {
+    this.objective = opts.objective ?? taskObjective(opts.task, opts.weights);
+  }
 
   /** Gradients of the mean loss over these examples, scaled by `share` (their part of the batch). */
   private gradsOf(xs: tf.Tensor, ys: tf.Tensor, share: number, withRegularization: boolean): Grads {
-    const { trainee, opts } = this;
-    let metric: tf.Scalar | undefined;
+    const { trainee, objective } = this;
+    let metric: tf.Tensor1D | undefined;
     const input = trainee.prepare ? trainee.prepare(xs) : xs; // disposed by the caller's tidy
     const { value, grads } = tf.variableGrads(() => {
       const pred = trainee.forward(input, true);
-      metric = tf.keep(batchMetricSum(opts.task, ys, pred));
+      metric = tf.keep(objective.figures(ys, pred));
       const extra = trainee.extraLoss?.();
-      const base = extra ? tf.add(batchLoss(opts.task, ys, pred, opts.weights), extra) : batchLoss(opts.task, ys, pred, opts.weights);
+      const base = extra ? tf.add(objective.loss(ys, pred), extra) : objective.loss(ys, pred);
       const scaled = share === 1 ? base : tf.mul(base, share);
       const regs = withRegularization ? trainee.regularization() : [];
       return (regs.length ? tf.addN([scaled, ...regs]) : scaled) as tf.Scalar;
@@ -94,8 +100,8 @@ export class Stepper {
     });
   }
 
-  /** One update from a whole batch: [loss, metric sum], both kept (the caller disposes them). */
-  step(xs: tf.Tensor, ys: tf.Tensor): [tf.Scalar, tf.Scalar] {
+  /** One update from a whole batch: [loss, the objective's figures (sums, then counts)], both kept (the caller disposes them). */
+  step(xs: tf.Tensor, ys: tf.Tensor): [tf.Scalar, tf.Tensor1D] {
     const n = xs.shape[0]!;
     const micro = this.microBatch;
     if (!micro || n <= micro) {
@@ -107,7 +113,7 @@ export class Stepper {
     }
     let acc: tf.NamedTensorMap | undefined;
     let lossAcc: tf.Scalar = tf.keep(tf.scalar(0));
-    let metricAcc: tf.Scalar = tf.keep(tf.scalar(0));
+    let metricAcc: tf.Tensor1D = tf.keep(tf.zeros([2 * this.objective.names.length]));
     const each = Math.ceil(n / Math.ceil(n / micro)); // equal parts: 32 at ≤ 17 → 16 + 16
     for (let start = 0; start < n; start += each) {
       const size = Math.min(each, n - start);
@@ -118,7 +124,7 @@ export class Stepper {
         for (const [k, g] of Object.entries(grads)) sum[k] = tf.keep(prev ? tf.add(prev[k]!, g) : g);
         acc = sum;
         const l = tf.keep(tf.add(lossAcc, value) as tf.Scalar);
-        const m = tf.keep(tf.add(metricAcc, metric) as tf.Scalar);
+        const m = tf.keep(tf.add(metricAcc, metric) as tf.Tensor1D);
         tf.dispose([lossAcc, metricAcc]);
         lossAcc = l;
         metricAcc = m;

@@ -36,5 +36,6 @@ export interface Trainee {
 
 export interface EpochScores {
   loss: number;
-  metric: number;
+  /** The objective's figures by name (accuracy; or each head's loss and metric); null: no example counted. */
+  metrics: Record<string, number | null>;
 }

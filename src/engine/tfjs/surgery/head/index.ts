@@ -26,6 +26,12 @@ export interface HeadOptions {
   file?: string;
   /** Names already used by the base, so head names never clash. */
   takenNames: Set<string>;
+  /** false: no layer is the output (a multi-task recipe's shared layers: every Dense needs "units"). Default true. */
+  final?: boolean;
+  /** JSON pointer of the specs in the recipe, for errors. Default "/head". */
+  jsonPath?: string;
+  /** Name of the output Dense when its spec names none (a multi-task head's: the head's name). */
+  outputName?: string;
 }
 
 function uniqueName(base: string, taken: Set<string>): string {
@@ -39,17 +45,18 @@ function uniqueName(base: string, taken: Set<string>): string {
 export function buildHead(specs: HeadLayerSpec[], opts: HeadOptions): { layers: tf.layers.Layer[]; outputShape: number[] } {
   const layers: tf.layers.Layer[] = [];
   let shape = opts.featureShape;
-  const lastDense = specs.map((s) => s.type).lastIndexOf('Dense');
+  const lastDense = opts.final === false ? -1 : specs.map((s) => s.type).lastIndexOf('Dense');
   specs.forEach((spec, i) => {
+    const fallback = i === lastDense && opts.outputName ? opts.outputName : `head_${spec.type.replace(/2D$/, '_2d').toLowerCase()}`;
     const ctx: HeadBuildContext = {
       inputShape: shape,
-      name: uniqueName(spec.name ?? `head_${spec.type.replace(/2D$/, '_2d').toLowerCase()}`, opts.takenNames),
+      name: uniqueName(spec.name ?? fallback, opts.takenNames),
       outputs: opts.outputs,
       isLast: i === lastDense,
       task: opts.task,
       seed: opts.seed + i,
       file: opts.file,
-      jsonPath: `/head/${i}`,
+      jsonPath: `${opts.jsonPath ?? '/head'}/${i}`,
     };
     const build = BUILDERS[spec.type] as (s: HeadLayerSpec, c: HeadBuildContext) => tf.layers.Layer;
     const layer = build(spec, ctx);
