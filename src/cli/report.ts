@@ -1,15 +1,20 @@
 /** Text rendering of runs for the terminal: progress line, epoch table, evaluation. */
 import { formatDuration, pct, table } from '../core/format/table';
 import { macroF1 } from '../core/metrics';
-import type { DatasetReport, EvaluationReport } from '../core/protocol/reports';
+import type { DatasetReport, EvaluationReport, MultiTaskReport } from '../core/protocol/reports';
 import type { WorkerEventOf } from '../core/protocol/worker';
 
 export function datasetText(r: DatasetReport): string {
   const rows = r.classes.map((c) => [c.label, String(c.train), String(c.validation), String(c.test)]);
   const lines = [
-    `dataset ${r.source}: ${r.labels.length} ${r.task === 'regression' ? 'targets' : 'classes'}, ${r.total.train} train / ${r.total.validation} validation / ${r.total.test} test, ${r.imageSize[0]}×${r.imageSize[1]}×${r.channels}, preprocess ${r.preprocess}${r.streaming ? ', streaming from disk' : ''}`,
+    `dataset ${r.source}: ${r.heads ? `${r.heads.length} heads` : `${r.labels.length} ${r.task === 'regression' ? 'targets' : 'classes'}`}, ${r.total.train} train / ${r.total.validation} validation / ${r.total.test} test, ${r.imageSize[0]}×${r.imageSize[1]}×${r.channels}, preprocess ${r.preprocess}${r.streaming ? ', streaming from disk' : ''}`,
   ];
-  if (r.task !== 'regression') lines.push(table([r.task === 'detection' ? 'class (boxes)' : 'class', 'train', 'val', 'test'], rows, ['l', 'r', 'r', 'r']));
+  if (r.heads) {
+    for (const h of r.heads) {
+      lines.push(`head ${h.name} (${h.task}): labelled ${h.labelled.train} train / ${h.labelled.validation} validation / ${h.labelled.test} test`);
+      if (h.classes.length) lines.push(table(['class', 'train', 'val', 'test'], h.classes.map((c) => [c.label, String(c.train), String(c.validation), String(c.test)]), ['l', 'r', 'r', 'r']).split('\n').map((l) => `  ${l}`).join('\n'));
+    }
+  } else if (r.task !== 'regression') lines.push(table([r.task === 'detection' ? 'class (boxes)' : 'class', 'train', 'val', 'test'], rows, ['l', 'r', 'r', 'r']));
   if (r.skipped.length) lines.push(`skipped ${r.skipped.length} file(s):`, ...r.skipped.slice(0, 10).map((s) => `  ${s.file}: ${s.reason}`), ...(r.skipped.length > 10 ? [`  … and ${r.skipped.length - 10} more`] : []));
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
@@ -63,5 +68,18 @@ export function evaluationText(r: EvaluationReport, baseline?: EvaluationReport)
   if (baseline) lines.push(`  from scratch (same architecture, random weights): accuracy ${pct(baseline.accuracy)}  macro-F1 ${pct(macroF1(baseline))}`);
   if (r.perClass) lines.push(table(['class', 'precision', 'recall', 'F1', 'support'], r.perClass.map((c) => [c.label, pct(c.precision), pct(c.recall), pct(c.f1), String(c.support)]), ['l', 'r', 'r', 'r', 'r']).split('\n').map((l) => `  ${l}`).join('\n'));
   if (r.worst?.length) lines.push('  most confident mistakes:', ...r.worst.slice(0, 5).map((w) => `    ${w.file}: ${w.trueLabel} → ${w.predicted} (${pct(w.confidence)})`));
+  return lines.join('\n');
+}
+
+/** A multi-task run: each head's headline with the other heads and trained alone, the verdict, then each head's evaluation. */
+export function multiTaskText(m: MultiTaskReport): string {
+  const show = (v: number | undefined, higher: boolean): string => (v === undefined ? '–' : higher ? pct(v) : v.toFixed(4));
+  const lines = [`heads on ${m.split}:`];
+  const alone = m.heads.some((h) => h.singleValue !== undefined);
+  lines.push(table(['head', 'task', 'examples', 'metric', alone ? 'with the others' : 'value', ...(alone ? ['alone', 'verdict'] : [])], m.heads.map((h) => [
+    h.name, h.task, String(h.examples), h.metric, show(h.value, h.higherIsBetter),
+    ...(alone ? [show(h.singleValue, h.higherIsBetter), h.verdict === 'worse' ? 'worse: negative transfer' : h.verdict ?? '–'] : []),
+  ]), ['l', 'l', 'r', 'l', 'r', ...(alone ? ['r', 'l'] as const : [])]).split('\n').map((l) => `  ${l}`).join('\n'));
+  for (const h of m.heads) lines.push('', `head ${h.name}: ${evaluationText(h.report)}`);
   return lines.join('\n');
 }

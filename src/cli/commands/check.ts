@@ -29,9 +29,10 @@ export async function check(argv: string[], cli: Cli): Promise<number> {
   const augment = recipe.data?.augment && Object.values(recipe.data.augment).some((v) => v);
   const cached = plan.adapted.baseFrozen && !augment && recipe.data?.cache !== 'off';
   const hasValidation = recipe.data !== undefined && (recipe.data.validation !== undefined || recipe.data.validationSplit > 0);
-  const budgets = phaseBudgets(recipe.training, { task: recipe.task, hasValidation, cached, file: recipe.file });
+  const heads = plan.multiTask?.heads;
+  const budgets = phaseBudgets(recipe.training, { task: recipe.task, hasValidation, cached, file: recipe.file, heads });
   if (values.json) {
-    cli.out(JSON.stringify({ ok: true, cut: plan.adapted.cut, cutReason: plan.adapted.cutReason, frozen: [...plan.adapted.frozen], outputs: plan.outputs, output: recipe.output, fastPath: cached, budgets, image, summary }, null, 2));
+    cli.out(JSON.stringify({ ok: true, cut: plan.adapted.cut, cutReason: plan.adapted.cutReason, frozen: [...plan.adapted.frozen], outputs: plan.outputs, output: recipe.output, fastPath: cached, budgets, image, summary, ...(heads ? { heads, baseline: recipe.training.baseline } : {}) }, null, 2));
     return 0;
   }
   const frozenCount = leafLayers(plan.adapted.base).filter((l) => plan.adapted.frozen.has(l.name)).length;
@@ -41,7 +42,13 @@ export async function check(argv: string[], cli: Cli): Promise<number> {
     `  cut: ${plan.adapted.cut}${plan.adapted.cutIsDefault ? ' (default)' : ''} → features [${plan.adapted.featureShape.join(', ')}]`,
     ...(plan.adapted.cutReason ? [`    ${plan.adapted.cutReason}`] : []),
     `  frozen: ${frozenCount} of ${leafLayers(plan.adapted.base).length} base layers${plan.adapted.baseFrozen ? ' (whole base: features are computed once and cached)' : ''}`,
-    `  outputs (${plan.outputs.length}): ${plan.outputs.join(', ')}`,
+    ...(heads
+      ? [
+        `  shared layers: ${plan.adapted.headSpec.map((l) => l.type + (l.type === 'Dense' && l.units ? ` ${l.units}` : '')).join(' → ') || '(none)'}`,
+        ...heads.map((h) => `  head ${h.name}: ${h.task}, column ${h.columns.join(', ')}, ${h.units} output${h.units > 1 ? 's' : ''} (${h.labels.join(', ')}), loss ×${h.lossWeight}`),
+        `  baseline: ${recipe.training.baseline === 'single-task' ? 'each head also trained alone (single-task), to show what sharing gains or costs each head' : recipe.training.baseline}`,
+      ]
+      : [`  outputs (${plan.outputs.length}): ${plan.outputs.join(', ')}`]),
     `  input: ${image.height}×${image.width}×${image.channels}, preprocess ${image.preprocess} (${image.preprocessSource})`,
     `  output folder: ${recipe.output}`,
     ...budgets.map((b) => `  ${b.phase}: up to ${b.epochs} epochs at learning rate ${b.learningRate}, ${b.schedule.type} schedule, ${b.monitor.patience !== undefined ? `early stopping on ${b.monitor.metric} (patience ${b.monitor.patience}, best epoch kept)` : b.monitor.note ?? 'no early stopping'}`),

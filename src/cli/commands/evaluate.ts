@@ -4,7 +4,7 @@ import { UserError } from '../../core/errors';
 import { BackendPreferenceSchema, type BackendPreference, type Prediction } from '../../core/protocol/reports';
 import { parse } from '../args';
 import type { Cli } from '../context';
-import { evaluationText } from '../report';
+import { evaluationText, multiTaskText } from '../report';
 import { startWorker } from '../worker';
 
 export const evaluateUsage = 'transfer-studio evaluate MODEL --data DIR [--backend B] [--python PATH] [--json]';
@@ -44,7 +44,7 @@ export async function evaluate(argv: string[], cli: Cli): Promise<number> {
   // checked here: the data layer's own message speaks of a recipe, and evaluate has none
   if (!fs.existsSync(data)) throw new UserError('data not found', { file: data, hint: 'expected a folder with one sub-folder per class, or a CSV file (a detector: a COCO .json, a Pascal VOC folder or a box CSV)' });
   const report = await withWorker(cli, (w) => w.request({ type: 'evaluate', model: path.resolve(positionals[0]!), data, backend, python: values.python }));
-  cli.out(values.json ? JSON.stringify(report, null, 2) : evaluationText(report));
+  cli.out(values.json ? JSON.stringify(report, null, 2) : report.multiTask ? multiTaskText(report.multiTask) : evaluationText(report));
   return 0;
 }
 
@@ -57,6 +57,11 @@ export async function predict(argv: string[], cli: Cli): Promise<number> {
   const [model, ...files] = positionals;
   const preds = await withWorker(cli, (w) => w.request({ type: 'predict', model: path.resolve(model!), files: files.map((f) => path.resolve(f)), topK, backend, python: values.python }));
   if (values.json) cli.out(JSON.stringify(preds, null, 2));
-  else for (const p of preds) cli.out(p.boxes ? boxesText(p) : `${p.file}\n${p.top.length ? p.top.map((t, i) => `  ${i + 1}. ${t.label.padEnd(24)} ${(t.score * 100).toFixed(1)}%`).join('\n') : `  ${p.values?.map((v) => v.toFixed(4)).join(', ')}`}`);
+  else for (const p of preds) cli.out(p.boxes ? boxesText(p) : p.heads ? headsText(p) : `${p.file}\n${p.top.length ? p.top.map((t, i) => `  ${i + 1}. ${t.label.padEnd(24)} ${(t.score * 100).toFixed(1)}%`).join('\n') : `  ${p.values?.map((v) => v.toFixed(4)).join(', ')}`}`);
   return 0;
+}
+
+/** A multi-task model's prediction: each head's top classes, or its values. */
+function headsText(p: Prediction): string {
+  return [p.file, ...(p.heads ?? []).map((h) => `  ${h.name}: ${h.values ? h.values.map((v) => v.toFixed(4)).join(', ') : h.top.map((t) => `${t.label} ${(t.score * 100).toFixed(1)}%`).join(', ')}`)].join('\n');
 }

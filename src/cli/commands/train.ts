@@ -1,12 +1,12 @@
 import * as path from 'node:path';
 import { fromErrorInfo, UserError } from '../../core/errors';
 import { formatDuration } from '../../core/format/table';
-import { BackendPreferenceSchema, type EvaluationReport } from '../../core/protocol/reports';
+import { BackendPreferenceSchema, type EvaluationReport, type MultiTaskReport } from '../../core/protocol/reports';
 import { type TrainOverrides, type WorkerEvent, type WorkerEventOf } from '../../core/protocol/worker';
 import { ENGINES } from '../../core/recipe/defaults';
 import { parse } from '../args';
 import type { Cli } from '../context';
-import { datasetText, epochTable, evaluationText, progressLine } from '../report';
+import { datasetText, epochTable, evaluationText, multiTaskText, progressLine } from '../report';
 import { startWorker } from '../worker';
 
 export const usage = 'transfer-studio train RECIPE [--epochs N] [--engine auto|tfjs|pytorch] [--python PATH] [--nproc N] [--backend B] [--baseline scratch] [--resume CHECKPOINT] [--json]';
@@ -51,7 +51,7 @@ export async function train(argv: string[], cli: Cli): Promise<number> {
   const phaseEnds: WorkerEventOf<'phaseEnd'>[] = [];
   let lastEpochLine = 0;
   let totalEpochs = 0;
-  let evaluation: { report: EvaluationReport; baseline?: EvaluationReport; warnings: string[] } | undefined;
+  let evaluation: { report: EvaluationReport; baseline?: EvaluationReport; warnings: string[]; multiTask?: MultiTaskReport } | undefined;
   let lastLine = '';
   const clearLine = (): void => { if (tty && lastLine) { process.stdout.write('\r\x1b[2K'); lastLine = ''; } };
 
@@ -158,7 +158,7 @@ export async function train(argv: string[], cli: Cli): Promise<number> {
     if (!json) {
       if (epochs.length) cli.out(`\n${epochTable(epochs, phaseEnds)}`);
       if (evaluation) {
-        cli.out(`\n${evaluationText(evaluation.report, evaluation.baseline)}`);
+        cli.out(`\n${evaluation.multiTask ? multiTaskText(evaluation.multiTask) : evaluationText(evaluation.report, evaluation.baseline)}`);
         for (const w of evaluation.warnings) cli.err(`warning: ${w}`);
       }
       cli.out(done.stopped ? `\nstopped after ${formatDuration(done.durationMs / 1000)}; checkpoint: ${done.output}` : `\nadapted model saved to ${done.output} (${formatDuration(done.durationMs / 1000)})`);

@@ -141,6 +141,9 @@ export const MultiTaskReportSchema = z.object({
 });
 export type MultiTaskReport = z.infer<typeof MultiTaskReportSchema>;
 
+/** What evaluating a saved model returns: its report, and a multi-task model's per-head reports (the top level is its first head's). */
+export const SavedModelEvaluationSchema = z.extend(EvaluationReportSchema, { multiTask: z.optional(MultiTaskReportSchema) });
+
 const PointsSchema = z.array(z.tuple([z.number(), z.number()]));
 const GapSchema = z.object({ coral: z.number(), meanDistance: z.number() });
 

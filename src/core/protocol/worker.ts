@@ -7,7 +7,7 @@
 import { BACKENDS, ENGINES } from '../recipe/defaults';
 import * as z from '../zod';
 import {
-  BackendInfoSchema, BackendPreferenceSchema, DatasetReportSchema, DomainReportSchema, ErrorInfoSchema, EvaluationReportSchema, EngineChoiceSchema, HeadInfoSchema, ModelSummarySchema, MultiTaskReportSchema, PhaseSchema, PredictionSchema, ProbeReportSchema,
+  BackendInfoSchema, BackendPreferenceSchema, DatasetReportSchema, DomainReportSchema, ErrorInfoSchema, EvaluationReportSchema, EngineChoiceSchema, HeadInfoSchema, ModelSummarySchema, MultiTaskReportSchema, PhaseSchema, PredictionSchema, ProbeReportSchema, SavedModelEvaluationSchema,
 } from './reports';
 
 /**
@@ -126,7 +126,7 @@ export const WorkerReplySchemas = {
   datasetReport: DatasetReportSchema,
   probe: ProbeReportSchema,
   environment: z.object({ choice: EngineChoiceSchema, tfjs: BackendInfoSchema }),
-  evaluate: EvaluationReportSchema,
+  evaluate: SavedModelEvaluationSchema,
   predict: z.array(PredictionSchema),
   download: z.object({ path: z.string(), cached: z.boolean() }),
   thumbnails: z.record(z.string(), z.string()),

@@ -7,6 +7,8 @@ import { resolveRecipe, type ResolvedRecipe } from '../../core/recipe/resolve';
 import { parseRecipeOrThrow } from '../../core/recipe/validate';
 import type { Preprocess } from '../../core/recipe/schema';
 import { adaptModel, type AdaptedModel } from './adapt';
+import { layoutFromTable, readMultiTaskCsv } from '../../core/multitask/csv';
+import { outputNames, type MultiTaskLayout } from '../../core/multitask/layout';
 import type { ImageSpec } from './data/types';
 import { summarizeModel } from './inspect';
 import { loadModel, type LoadedModel, type LoadOptions } from './io/load';
@@ -51,10 +53,18 @@ export interface Plan {
   loaded: LoadedModel;
   outputs: string[];
   adapted: AdaptedModel;
+  /** A multi-task recipe's heads, their labels read from the training CSV. */
+  multiTask?: MultiTaskLayout;
 }
 
 export async function planAdaptation(recipe: ResolvedRecipe, opts: LoadOptions & { trainEverything?: boolean } = {}): Promise<Plan> {
   const loaded = await loadModel(recipe.model, opts);
+  if (recipe.heads) {
+    if (!recipe.data) throw new UserError('a multi-task recipe needs "data": its heads are sized from the columns of the training CSV', { file: recipe.file, jsonPath: '/data', hint: 'add "data": { "train": "labels.csv" } with a header row path,COLUMN,…' });
+    const multiTask = layoutFromTable(recipe.heads, readMultiTaskCsv(recipe.data.train, recipe.heads), recipe.file);
+    const adapted = adaptModel(loaded, recipe, { outputs: multiTask.width, multiTask, trainEverything: opts.trainEverything });
+    return { recipe, loaded, outputs: outputNames(multiTask), adapted, multiTask };
+  }
   const outputs = recipeOutputs(recipe, loaded);
   if (recipe.task === 'single-label') requireTwoClasses(outputs, recipe.data?.train ?? recipe.file ?? recipe.model, !!recipe.data?.labels);
   const adapted = adaptModel(loaded, recipe, { outputs: outputs.length, trainEverything: opts.trainEverything });

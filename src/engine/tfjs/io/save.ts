@@ -29,7 +29,7 @@ export interface AdaptedMetadata {
   createdAt: string;
   backend?: string;
   /** Multi-task models: one entry per output of the model, in order (`labels` are the first head's). */
-  heads?: { name: string; task: Exclude<Task, 'detection'>; labels: string[]; lossWeight: number }[];
+  heads?: { name: string; task: Exclude<Task, 'detection'>; labels: string[]; columns: string[]; lossWeight: number }[];
   /** Detection models: the head's layout, anchors and thresholds predict decodes with. */
   detection?: DetectionModelSpec;
   /** Extra facts (evaluation summary, checkpoint epoch, …). */

@@ -154,7 +154,7 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
   const metadata = (extra: Record<string, unknown> = {}): AdaptedMetadata => ({
     // a multi-task model: `labels` go with its first output (what other tools read), `heads` with every output
     labels: layout ? layout.heads[0]!.labels : dataset.labels, task: layout ? layout.heads[0]!.task : recipe.task,
-    ...(layout ? { heads: layout.heads.map((h) => ({ name: h.name, task: h.task, labels: h.labels, lossWeight: h.lossWeight })) } : {}), inputSize: [image.height, image.width], channels: image.channels, preprocess: image.preprocess,
+    ...(layout ? { heads: layout.heads.map((h) => ({ name: h.name, task: h.task, labels: h.labels, columns: h.columns, lossWeight: h.lossWeight })) } : {}), inputSize: [image.height, image.width], channels: image.channels, preprocess: image.preprocess,
     recipe: recipe.raw, sourceModel: loaded.source, sourceSha256: loaded.sha256, cut: adapted.cut, frozen: [...adapted.frozen],
     createdAt: new Date().toISOString(), backend: backend.name, extra,
   });
