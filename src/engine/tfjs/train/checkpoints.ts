@@ -7,6 +7,7 @@ import type { Phase } from '../../../core/protocol/reports';
 import type { WorkerEvent } from '../../../core/protocol/worker';
 import { loadModel } from '../io/load';
 import { recoverInterruptedSave, saveAdaptedModel, type AdaptedMetadata } from '../io/save';
+import { leafLayers } from '../surgery/layers';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
@@ -91,13 +92,15 @@ export async function resumeFrom(dir: string, model: tf.LayersModel, log: (m: st
   if (!fs.existsSync(metaFile)) throw new UserError('not a Transfer Studio checkpoint: metadata.json is missing', { file: dir });
   const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { transferStudio?: { extra?: { phase?: string; epoch?: number } } };
   const ck = await loadModel(path.join(dir, 'model.json'));
-  const mine = model.weights;
-  const theirs = ck.model.getWeights();
+  // layer by layer: a model's own weight list puts trainable weights first, and a checkpoint of the
+  // fine-tuning phase saved some base layers trainable that this freshly frozen model does not have
+  const mine = leafLayers(model).flatMap((l) => l.weights);
+  const theirs = leafLayers(ck.model).flatMap((l) => l.weights);
   if (theirs.length !== mine.length || theirs.some((w, i) => w.shape.join() !== mine[i]!.shape.join())) {
     ck.model.dispose();
     throw new UserError('the checkpoint does not match this recipe\'s adapted model (different layers or shapes)', { file: dir });
   }
-  model.setWeights(theirs); // copies the values; the checkpoint model owns `theirs`
+  tf.tidy(() => mine.forEach((w, i) => w.write(theirs[i]!.read().clone()))); // copies: the checkpoint model owns its values
   ck.model.dispose();
   const phase = meta.transferStudio?.extra?.phase ?? 'head';
   const epoch = meta.transferStudio?.extra?.epoch ?? 0;
