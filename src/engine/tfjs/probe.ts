@@ -14,6 +14,8 @@ import type { ResolvedRecipe } from '../../core/recipe/resolve';
 import { rng, shuffled } from '../../core/random';
 import { taskMetric } from '../../core/training/monitor';
 import { openDataset } from './data';
+import { layoutFromTable, readMultiTaskCsv } from '../../core/multitask/csv';
+import { headScored } from '../../core/multitask/report';
 import { strataFor, stratifiedSplit } from './data/split';
 import type { Example } from './data/types';
 import { fuseForInference } from './inference/fuse';
@@ -60,17 +62,23 @@ export async function probeCuts(recipe: ResolvedRecipe, opts: ProbeOptions = {})
   const plan = planProbe(summary.layers, deepest);
   if (!plan || plan.candidates.length === 0) throw new UserError(`no layer to probe below "${deepest}"`, { file: recipe.file });
 
-  const dataset = await openDataset({
+  // several heads: the probe ranks cuts for the first head, on the images that have its label
+  const layout = recipe.heads && layoutFromTable(recipe.heads, readMultiTaskCsv(recipe.data.train, recipe.heads), recipe.file);
+  const probed = layout?.heads[0];
+  const task = probed?.task ?? recipe.task;
+  const opened = await openDataset({
     train: recipe.data.train, validation: recipe.data.validation, test: recipe.data.test, validationSplit: recipe.data.validationSplit,
-    labels: recipe.data.labels, task: recipe.task, seed: recipe.training.seed, maxSkipped: recipe.data.maxSkipped, image,
+    labels: recipe.data.labels, task: recipe.task, seed: recipe.training.seed, maxSkipped: recipe.data.maxSkipped, image, multiTask: layout,
   });
+  const view = (list: Example[]): Example[] => (probed ? headScored(probed, list.map((e) => ({ ...e, output: [] }))).map((x) => ({ file: x.file, classes: x.classes, values: x.values })) : list);
+  const dataset = { ...opened, labels: probed ? probed.labels : opened.labels, train: view(opened.train), validation: view(opened.validation), loadInto: opened.loadInto };
   const max = opts.maxImages ?? 400;
   let trainSet = dataset.train;
   let valSet = dataset.validation;
-  if (valSet.length === 0) ({ train: trainSet, validation: valSet } = stratifiedSplit(trainSet, 0.25, recipe.training.seed, strataFor(recipe.task, trainSet)));
+  if (valSet.length === 0) ({ train: trainSet, validation: valSet } = stratifiedSplit(trainSet, 0.25, recipe.training.seed, strataFor(task, trainSet)));
   const valShare = Math.min(0.5, valSet.length / (trainSet.length + valSet.length));
-  trainSet = sample(trainSet, Math.round(max * (1 - valShare)), recipe.training.seed, recipe.task);
-  valSet = sample(valSet, Math.max(1, Math.round(max * valShare)), recipe.training.seed + 1, recipe.task);
+  trainSet = sample(trainSet, Math.round(max * (1 - valShare)), recipe.training.seed, task);
+  valSet = sample(valSet, Math.max(1, Math.round(max * valShare)), recipe.training.seed + 1, task);
   if (trainSet.length < 4 || valSet.length < 2) throw new UserError(`too few images to probe (${trainSet.length} training, ${valSet.length} validation)`, { file: recipe.data.train });
 
   // one model per group (a TM export's MobileNet, then what follows it), each fed the model's own input
@@ -127,8 +135,8 @@ export async function probeCuts(recipe: ResolvedRecipe, opts: ProbeOptions = {})
   const forwardMs = performance.now() - tf0;
 
   const k = dataset.labels.length;
-  const yTrain = targets(trainSet, k, recipe.task);
-  const yVal = targets(valSet, k, recipe.task);
+  const yTrain = targets(trainSet, k, task);
+  const yVal = targets(valSet, k, task);
   const nt = trainSet.length;
   const rows = plan.candidates.map((c, i) => {
     const ts = performance.now();
@@ -137,10 +145,10 @@ export async function probeCuts(recipe: ResolvedRecipe, opts: ProbeOptions = {})
     const train: ProbeData = { x: all.slice(0, nt * d), n: nt, d, y: yTrain, k };
     const val: ProbeData = { x: all.slice(nt * d), n: valSet.length, d, y: yVal, k };
     standardize(train, val);
-    const score = ridgeProbe(recipe.task, train, val);
+    const score = ridgeProbe(task, train, val);
     return { cut: c.cut, className: c.className, depth: c.depth, features: d, spatial: c.cut === c.read && spatial[i] === true, value: score.metric, train: score.train, lambda: score.lambda, ms: performance.now() - ts };
   });
-  const higher = recipe.task !== 'regression';
+  const higher = task !== 'regression';
   const score = (r: { value: number }): number => (higher ? r.value : -r.value);
   // the best score; within one validation image of it, the deeper cut (more of the pre-trained network kept)
   const tol = higher ? 1 / valSet.length + 1e-9 : 1e-9;
@@ -151,9 +159,10 @@ export async function probeCuts(recipe: ResolvedRecipe, opts: ProbeOptions = {})
   if (best !== last && score(best) - score(last) > tol) {
     notes.push(`negative transfer at the top: "${best.cut}" scores ${fmt(best.value, higher)} against ${fmt(last.value, higher)} at the backbone's output "${last.cut}" — its last layers are specific to the old task`);
   }
+  if (probed) notes.push(`probed for the head "${probed.name}" (${probed.task}), the first of ${layout!.heads.length}: put the head whose features matter most first`);
   if (valSet.length < 30) notes.push(`only ${valSet.length} validation images: differences of one or two images are noise`);
   return {
-    task: recipe.task, metric: taskMetric(recipe.task), higherIsBetter: higher, rows, best: best.cut, defaultCut: deepest, currentCut: recipe.cut,
+    task, metric: taskMetric(task), higherIsBetter: higher, rows, best: best.cut, defaultCut: deepest, currentCut: recipe.cut,
     images: { train: nt, validation: valSet.length }, forwardMs, totalMs: performance.now() - t0, notes,
   };
 }

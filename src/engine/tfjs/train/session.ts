@@ -109,6 +109,7 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
   log(`model: ${loaded.source} (${loaded.format}); input ${image.height}×${image.width}×${image.channels}, preprocess ${image.preprocess} (${image.preprocessSource})`);
 
   // several heads: the training CSV's header and labels fix every head's outputs before anything is decoded
+  if (recipe.heads && t.baseline === 'scratch') throw new UserError('with "heads" the baseline is "single-task" (each head trained alone): the from-scratch baseline is for one-task recipes', { file: recipe.file, jsonPath: '/training/baseline', hint: 'leave --baseline out' });
   const headLayout: MultiTaskLayout | undefined = recipe.heads && layoutFromTable(recipe.heads, readMultiTaskCsv(recipe.data.train, recipe.heads), recipe.file);
   const dataTask = headLayout ? 'regression' : recipe.task; // a multi-task example's targets are the heads' side by side
   const dataset = await openDataset({
