@@ -14,6 +14,8 @@ const PREPROCESS = [
   { value: 'none', label: 'none', description: 'Keep 0–255' },
 ];
 
+const several = (s: DesignerState): boolean => Array.isArray(s.recipe?.heads) && s.recipe.heads.length > 0;
+
 function modelSize(s: DesignerState): [number, number] | undefined {
   const shape = s.model.summary?.inputShape;
   if (!shape || shape.length !== 4) return undefined;
@@ -69,6 +71,8 @@ export function dataSection(form: Form): HTMLElement {
     form.select(['task'], {
       label: 'Task',
       wide: true,
+      // several heads name their tasks; a "task" left beside them shows here with its problem
+      hidden: (s) => several(s) && s.recipe?.task === undefined,
       description: 'single-label: one class per image (softmax); multi-label: any number of classes (sigmoid); regression: numbers (linear); detection: boxes and their classes (COCO, Pascal VOC or a box CSV).',
       choices: [
         { value: '', label: `Default (${DEFAULTS.task})` },
@@ -79,6 +83,8 @@ export function dataSection(form: Form): HTMLElement {
       ],
     }),
   );
+  const headsNote = h('p', { class: 'muted', id: 'task-heads-note', hidden: true }, 'Several heads: each names its task and CSV column(s) under Heads. The training CSV has a header row naming its columns (path,COLUMN,…).');
+  form.onState((s) => { headsNote.hidden = !several(s); });
   const detecting = (s: { recipe?: { task?: string } }): boolean => s.recipe?.task === 'detection';
   const detection = h('div', { class: 'settings-grid', id: 'detection-settings' },
     form.select(['detection', 'head'], {
@@ -93,7 +99,12 @@ export function dataSection(form: Form): HTMLElement {
   );
 
   const folders = h('div', { class: 'settings-grid' },
-    form.text(['data', 'train'], { label: 'Training data', parse: 'string', wide: true, width: 'l', placeholder: 'path/to/class-folders or labels.csv', description: 'A folder with one sub-folder per class, or a CSV (path,label).', extra: [browse('train')] }),
+    form.text(['data', 'train'], {
+      label: 'Training data', parse: 'string', wide: true, width: 'l', placeholder: 'path/to/class-folders or labels.csv', extra: [browse('train')],
+      description: (s) => (several(s)
+        ? `A CSV with a header row: the image path, then the heads' columns${s.csv && !s.csv.error ? ` (this one has ${s.csv.columns.join(', ')})` : ''}.`
+        : 'A folder with one sub-folder per class, or a CSV (path,label).'),
+    }),
     form.text(['data', 'validation'], { label: 'Validation data', parse: 'string', wide: true, width: 'l', placeholder: 'a split of the training data', description: 'Optional: a separate folder or CSV. Without it, a stratified split of the training data is used.', extra: [browse('validation')] }),
     form.text(['data', 'test'], { label: 'Test data', parse: 'string', wide: true, width: 'l', placeholder: 'none', description: 'Optional: held back for the final evaluation only.', extra: [browse('test')] }),
   );
@@ -129,7 +140,7 @@ export function dataSection(form: Form): HTMLElement {
 
   const report = datasetReport(form);
   sec.body.append(
-    taskGrid, detection,
+    taskGrid, headsNote, detection,
     h('h3', { class: 'sub' }, 'Data'), dataProblems, folders, options,
     h('h3', { class: 'sub' }, 'Augmentation'), h('p', { class: 'sub-desc' }, 'Random changes to training images (never to validation or test images). Any augmentation turns the feature cache off.'), augment,
     report,

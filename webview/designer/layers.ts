@@ -13,6 +13,7 @@ import { formatCount, formatShape, walkLayers, type LayerSummary, type ModelSumm
 import { completeHead, defaultHead } from '../../src/core/recipe/head';
 import type { FreezeRules, HeadLayerSpec } from '../../src/core/recipe/schema';
 import type { DesignerState } from '../../src/core/protocol/designer';
+import { headOutputs, headsOf, sharedLayers, sharedOutput } from './multitask';
 import { probePanel } from './probe';
 import { LayerTable } from '../shared/layerTable';
 import { richText } from '../shared/richText';
@@ -77,20 +78,27 @@ export function totals(s: DesignerState): Totals | undefined {
     }
   });
   const features = featureShape(summary, c.cut);
-  const outputs = outputCount(s);
+  // one head, or the shared layers and each head's own (ending in its output layer)
+  const heads = headsOf(s);
+  const parts: { layers: HeadLayerSpec[]; input: number[]; outputs: number | undefined }[] = heads
+    ? [{ layers: sharedLayers(s, features), input: features, outputs: undefined }, ...heads.map((x, i) => ({ layers: completeHead(x.layers ?? []), input: sharedOutput(s, features), outputs: headOutputs(s, i) }))]
+    : [{ layers: effectiveHead(s, features), input: features, outputs: outputCount(s) }];
   let head = 0;
   let headTrainable = 0;
-  try {
-    for (const i of headInfo(effectiveHead(s, features), features, outputs)) {
-      head += i.trainable + i.nonTrainable;
-      headTrainable += i.trainable;
-      frozenParams += i.nonTrainable;
+  for (const part of parts) {
+    try {
+      for (const i of headInfo(part.layers, part.input, part.outputs)) {
+        head += i.trainable + i.nonTrainable;
+        headTrainable += i.trainable;
+        frozenParams += i.nonTrainable;
+      }
+    } catch {
+      // a head the schema rejects: its problems are shown in the head builder
     }
-  } catch {
-    // a head the schema rejects: its problems are shown in the head builder
   }
   trainable += headTrainable;
-  return { trainable, frozen: frozenParams, total: trainable + frozenParams, head, headTrainable, outputsUnknown: outputs === undefined, trainableLayers, baseLayers: c.baseLayers.length };
+  const outputsUnknown = heads ? heads.some((_, i) => headOutputs(s, i) === undefined) : outputCount(s) === undefined;
+  return { trainable, frozen: frozenParams, total: trainable + frozenParams, head, headTrainable, outputsUnknown, trainableLayers, baseLayers: c.baseLayers.length };
 }
 
 export function describeRules(f: FreezeRules | undefined): string {
@@ -218,11 +226,12 @@ export function layersSection(form: Form): { el: HTMLElement; table: LayerTable 
     const t = totals(s);
     if (t) {
       setText(sTrain.value, formatCount(t.trainable));
-      setText(sTrain.sub, `${t.trainableLayers} of ${t.baseLayers} base layers + head`);
+      const several = !!headsOf(s);
+      setText(sTrain.sub, `${t.trainableLayers} of ${t.baseLayers} base layers + head${several ? 's' : ''}`);
       setText(sFrozen.value, formatCount(t.frozen));
       setText(sFrozen.sub, t.total ? `${((100 * t.frozen) / t.total).toFixed(1)}% of the adapted model` : '');
       setText(sTotal.value, formatCount(t.total));
-      setText(sTotal.sub, `incl. new head ${formatCount(t.head)}${t.outputsUnknown ? ' + output layer' : ''}`);
+      setText(sTotal.sub, `incl. new head${several ? 's' : ''} ${formatCount(t.head)}${t.outputsUnknown ? ` + output layer${several ? 's' : ''}` : ''}`);
       sTotal.sub.title = t.outputsUnknown ? 'The output layer is sized from the dataset\'s labels: its parameters are counted once the dataset is read.' : '';
       const share = t.total ? t.trainable / t.total : 0;
       barFill.style.width = `${(share * 100).toFixed(2)}%`;

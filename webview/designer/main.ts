@@ -24,7 +24,7 @@ const form = new Form((m) => host.post(m));
 const SECTIONS: { id: string; title: string; pointers: string[] }[] = [
   { id: 'model', title: 'Model', pointers: ['/model', '/name', '/output', '/version', '/$schema'] },
   { id: 'layers', title: 'Layers', pointers: ['/cut', '/freeze'] },
-  { id: 'head', title: 'Head', pointers: ['/head'] },
+  { id: 'head', title: 'Head', pointers: ['/head', '/heads'] },
   { id: 'data', title: 'Task and data', pointers: ['/task', '/data'] },
   { id: 'training', title: 'Training', pointers: ['/training'] },
   { id: 'domain', title: 'Domain', pointers: ['/domain'] },
@@ -106,8 +106,11 @@ function render(s: DesignerState): void {
   // names such as "sequential_4"
   const file = typeof s.recipe?.model === 'string' ? s.recipe.model.split(/[\\/]/).filter((p) => p && p !== '.').slice(-2).join('/') : '';
   if (summary) parts.push(`${file ? `${file} (${summary.name}, ` : `${summary.name} (`}${summary.totalParams.toLocaleString('en-US')} params)`);
-  if (s.dataset.report) parts.push(`${s.dataset.report.labels.length} ${s.dataset.report.task === 'regression' ? 'targets' : 'classes'}`);
-  if (s.recipe?.task) parts.push(s.recipe.task);
+  const heads = s.recipe?.heads;
+  const several = Array.isArray(heads) && heads.length > 0;
+  if (s.dataset.report && !several) parts.push(`${s.dataset.report.labels.length} ${s.dataset.report.task === 'regression' ? 'targets' : 'classes'}`);
+  if (several) parts.push(`${heads.length} head${heads.length === 1 ? '' : 's'} (${heads.map((x) => x.name).join(', ')})`);
+  else if (s.recipe?.task) parts.push(s.recipe.task);
   setText(subtitle, parts.join(' · '));
 
   const blocked = trainingBlocked(s);

@@ -7,6 +7,8 @@ import { section } from './ui';
 
 const T = (...p: (string | number)[]): (string | number)[] => ['training', ...p];
 
+const several = (s: DesignerState): boolean => Array.isArray(s.recipe?.heads) && s.recipe.heads.length > 0;
+
 function scheduleType(s: DesignerState): string {
   const t = getAt(s.recipe, T('schedule', 'type'));
   return typeof t === 'string' ? t : '';
@@ -63,7 +65,8 @@ export function trainingSection(form: Form): HTMLElement {
     }),
     form.select(T('earlyStopping', 'monitor'), {
       label: 'Monitor', width: 's', description: 'The metric to watch: accuracy for single-label, binary_accuracy for multi-label, mae for regression.', hidden: (s) => !es(s),
-      choices: [{ value: '', label: 'Default (val_loss)' }, ...MONITOR_NAMES.map((m) => ({ value: m, label: m }))],
+      // a multi-task run reports the summed loss and each head's metrics: of the names a recipe can give, the losses
+      choices: (s) => [{ value: '', label: 'Default (val_loss)' }, ...MONITOR_NAMES.filter((m) => !several(s) || m === 'val_loss' || m === 'loss' || m === getAt(s.recipe, T('earlyStopping', 'monitor'))).map((m) => ({ value: m, label: m }))],
     }),
     form.text(T('earlyStopping', 'patience'), { label: 'Patience', parse: 'integer', width: 's', placeholder: String(DEFAULTS.patience), description: 'Epochs without improvement before stopping.', hidden: (s) => !es(s) }),
     form.text(T('earlyStopping', 'minDelta'), { label: 'Minimum change', parse: 'number', width: 's', placeholder: String(DEFAULTS.minDelta), description: 'Smaller changes do not count as improvement.', hidden: (s) => !es(s) }),
@@ -91,6 +94,8 @@ export function trainingSection(form: Form): HTMLElement {
   const other = h('div', { class: 'settings-grid' },
     form.select(T('classWeights'), {
       label: 'Class weights', width: 's', description: 'balanced: weigh classes inversely to their image counts.',
+      // several heads weigh their losses instead ("lossWeight" of each head)
+      hidden: (s) => several(s) && getAt(s.recipe, T('classWeights')) === undefined,
       choices: (s) => [
         { value: '', label: 'none' },
         { value: 'balanced', label: 'balanced' },
@@ -100,8 +105,21 @@ export function trainingSection(form: Form): HTMLElement {
       write: (v) => { if (v !== 'custom') form.set(T('classWeights'), v === '' ? undefined : v); },
     }),
     form.select(T('baseline'), {
-      label: 'Baseline', width: 's', description: 'scratch: also train the same architecture from random weights, to reveal negative transfer.',
-      choices: [{ value: '', label: 'Default (none)' }, { value: 'none', label: 'none' }, { value: 'scratch', label: 'scratch', description: 'Train from random weights too, for comparison' }],
+      label: 'Baseline', width: 's',
+      description: (s) => (several(s)
+        ? 'single-task: also train each head alone (same layers, same budget), to reveal negative transfer between the tasks.'
+        : 'scratch: also train the same architecture from random weights, to reveal negative transfer.'),
+      // "single-task" compares heads, "scratch" one task: each is offered where it applies (and shown, with its problem, where the recipe has it anyway)
+      choices: (s) => {
+        const current = getAt(s.recipe, T('baseline'));
+        const scratch = { value: 'scratch', label: 'scratch', description: several(s) ? 'For one-task recipes: not with several heads' : 'Train from random weights too, for comparison' };
+        const singleTask = { value: 'single-task', label: 'single-task', description: several(s) ? 'Train each head alone too, for comparison' : 'Needs several heads' };
+        return [
+          { value: '', label: `Default (${several(s) && (s.recipe?.heads?.length ?? 0) > 1 ? 'single-task' : 'none'})` },
+          { value: 'none', label: 'none' },
+          ...(several(s) ? [singleTask, ...(current === 'scratch' ? [scratch] : [])] : [scratch, ...(current === 'single-task' ? [singleTask] : [])]),
+        ];
+      },
     }),
     form.select(T('backend'), {
       label: 'Backend', width: 's', description: 'auto: GPU when usable, else native CPU, else WebAssembly.',

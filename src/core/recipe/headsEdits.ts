@@ -23,6 +23,18 @@ export interface SingleHead {
   labels?: string[];
 }
 
+/** Where a new top-level "heads" goes: after "head" (the layers they share) or the fields before it, as the schema orders them, not at the end. For jsonc-parser's `getInsertionIndex`. */
+export function insertionIndex(p: readonly (string | number)[]): ((properties: string[]) => number) | undefined {
+  if (p.length !== 1 || p[0] !== 'heads') return undefined;
+  return (properties) => {
+    for (const before of ['head', 'freeze', 'cut', 'weights', 'model']) {
+      const i = properties.indexOf(before);
+      if (i >= 0) return i + 1;
+    }
+    return properties.length;
+  };
+}
+
 /** Write the heads (and the shared layers), removing what a multi-task recipe refuses. */
 export function setHeadsChanges(recipe: Partial<Recipe> | undefined, m: SetHeads): RecipeChange[] {
   const changes: RecipeChange[] = [];

@@ -8,6 +8,7 @@ import * as jsonc from 'jsonc-parser';
 import * as vscode from 'vscode';
 import type { ModelSummary } from '../../core/modelSummary';
 import { draftRecipe } from '../../core/recipe/draft';
+import { insertionIndex } from '../../core/recipe/headsEdits';
 import type { TorchModel } from '../model/session';
 
 export type JsonPath = (string | number)[];
@@ -33,18 +34,6 @@ export async function editRecipe(uri: vscode.Uri, changes: { path: JsonPath; val
   while (endA > start && endB > start && original[endA - 1] === text[endB - 1]) { endA--; endB--; }
   edit.replace(uri, new vscode.Range(doc.positionAt(start), doc.positionAt(endA)), text.slice(start, endB));
   return vscode.workspace.applyEdit(edit);
-}
-
-/** A new "heads" goes where the schema has it, after "head" (the layers they share) or the fields before it, not at the end of the recipe. */
-function insertionIndex(p: JsonPath): ((properties: string[]) => number) | undefined {
-  if (p.length !== 1 || p[0] !== 'heads') return undefined;
-  return (properties) => {
-    for (const before of ['head', 'freeze', 'cut', 'weights', 'model']) {
-      const i = properties.indexOf(before);
-      if (i >= 0) return i + 1;
-    }
-    return properties.length;
-  };
 }
 
 function relative(from: string, to: string): string {
