@@ -6,7 +6,11 @@ export { duration, num, pct };
 
 export const PHASE_LABEL: Record<Phase, string> = { extract: 'features', head: 'head', fineTune: 'fine-tune', baseline: 'from scratch' };
 
-export function phaseLabel(phase: string | undefined): string {
+/** A multi-task run's baseline is each head trained alone (the same layers and budget), not a model from scratch. */
+export const MULTI_TASK_BASELINE = 'heads alone';
+
+export function phaseLabel(phase: string | undefined, multiTask = false): string {
+  if (multiTask && phase === 'baseline') return MULTI_TASK_BASELINE;
   return phase && phase in PHASE_LABEL ? PHASE_LABEL[phase as Phase] : (phase ?? '');
 }
 

@@ -7,6 +7,7 @@ import type { Phase } from '../../src/core/protocol/reports';
 import type { DashboardMessage, RunStatus } from '../../src/core/protocol/dashboard';
 import { h } from '../shared/vscodeApi';
 import { duration, fmtMetric, fmtRateOfImages, metricTitle, num, phaseLabel } from './format';
+import { headStatCards } from './multitask';
 import { isNum, type RunModel } from './runModel';
 
 const STATUS_ICON: Record<RunStatus, string> = { running: 'loading codicon-modifier-spin', done: 'pass-filled', stopped: 'debug-stop', failed: 'error' };
@@ -108,7 +109,10 @@ export class Header {
     this.percent.classList.toggle('hidden', nothing);
     const bits: string[] = [];
     if (pos) {
-      if (pos.phase === 'baseline') bits.push(`From scratch · epoch ${pos.epoch}/${pos.epochs || '?'}`);
+      if (pos.phase === 'baseline' && model.heads) {
+        const alone = [...model.rows].reverse().find((r) => r.phase === 'baseline')?.heads?.[0];
+        bits.push(`Heads alone${alone ? ` (${alone})` : ''} · epoch ${pos.epoch}/${pos.epochs || '?'}`);
+      } else if (pos.phase === 'baseline') bits.push(`From scratch · epoch ${pos.epoch}/${pos.epochs || '?'}`);
       else bits.push(`Epoch ${pos.epoch}/${pos.epochs || '?'}${model.phases.has('fineTune') ? ` (${phaseLabel(pos.phase)} ${pos.local}/${pos.localEpochs || '?'})` : ''}`);
       if (status === 'running' && pos.batches && pos.batch) bits.push(`batch ${pos.batch}/${pos.batches}`);
     } else if (model.extract && status === 'running') {
@@ -123,7 +127,7 @@ export class Header {
       const transferred = model.rows.filter((r) => r.phase !== 'baseline').length;
       const scratch = model.rows.length - transferred;
       const head = model.phases.get('fineTune')?.ended ?? model.phases.get('head')?.ended;
-      bits.splice(0, bits.length, `Finished in ${took}`, `${transferred} epoch${transferred === 1 ? '' : 's'}${scratch ? ` + ${scratch} from scratch` : ''}`,
+      bits.splice(0, bits.length, `Finished in ${took}`, `${transferred} epoch${transferred === 1 ? '' : 's'}${scratch ? ` + ${scratch} ${phaseLabel('baseline', !!model.heads)}` : ''}`,
         ...(head ? [`${head.reason === 'converged' ? 'converged' : head.reason === 'cap' ? 'epoch cap reached' : 'stopped'}, kept epoch ${head.keptEpoch}`] : []));
     } else if (status === 'stopped') bits.unshift(`Stopped after ${took}`);
     else if (status === 'failed') bits.unshift(`Failed after ${took}`);
@@ -150,7 +154,7 @@ export class Header {
         : ended ? `${ended.reason === 'converged' ? 'converged' : ended.reason === 'cap' ? 'cap reached' : 'stopped'} · kept epoch ${ended.keptEpoch}`
           : ps ? `${ps.completed}/${ps.epochs || '?'}` : '';
       const ic = finished ? 'pass' : active ? 'circle-filled' : state === 'halted' ? 'circle-slash' : 'circle-large-outline';
-      return h('li', { class: `step ${state}`, 'aria-current': active ? 'step' : undefined, title: ended?.message }, icon(ic), h('span', { class: 'step-name' }, phaseLabel(p)), h('span', { class: 'step-count muted' }, count));
+      return h('li', { class: `step ${state}`, 'aria-current': active ? 'step' : undefined, title: ended?.message }, icon(ic), h('span', { class: 'step-name' }, phaseLabel(p, !!model.heads)), h('span', { class: 'step-count muted' }, count));
     }));
   }
 
@@ -197,12 +201,18 @@ export class Header {
 
   private renderStats(model: RunModel): void {
     this.stats.classList.toggle('hidden', model.rows.length === 0 && !model.lastBatch);
+    this.stats.classList.toggle('multi-task', !!model.heads);
     const metric = model.metric;
     const rows = model.rows.filter((r) => r.phase !== 'baseline');
     const last = rows[rows.length - 1];
     const best = model.bestValidation();
     const lossNow = last?.logs.loss ?? (model.lastBatch && model.lastBatch.phase !== 'baseline' ? model.lastBatch.loss : undefined);
-    const cards: [string, string, string?][] = [
+    // a multi-task run: the summed loss, then each head's own numbers
+    const cards: [string, string, string?][] = model.heads ? [
+      ['loss (all heads)', num(lossNow, 4), last && isNum(last.logs.val_loss) ? `validation ${num(last.logs.val_loss, 4)}` : 'weighted sum of the heads\' losses'],
+      ...headStatCards(model),
+      ['images / s', fmtRateOfImages(model.imagesPerSec), model.lastBatch ? `last: ${phaseLabel(model.lastBatch.phase, true)}` : undefined],
+    ] : [
       ['loss', num(lossNow, 4), last && isNum(last.logs.val_loss) ? `validation ${num(last.logs.val_loss, 4)}` : undefined],
       [`validation ${metricTitle(metric)}`, fmtMetric(metric, metric ? last?.logs[`val_${metric}`] : undefined), last && metric ? `train ${fmtMetric(metric, last.logs[metric])}` : undefined],
       [`best validation ${metricTitle(metric)}`, best ? fmtMetric(metric, best.value) : '–', best ? `${phaseLabel(best.row.phase)} epoch ${best.row.epoch}` : undefined],

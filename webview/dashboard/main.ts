@@ -12,10 +12,11 @@ import { onThemeChange } from '../shared/theme';
 import { connect, h } from '../shared/vscodeApi';
 import { LiveChart, type Marker } from './charts';
 import { DomainView } from './domain';
-import { EvaluationView } from './evaluation';
-import { compact, isFractionMetric, metricTitle, pct } from './format';
+import { EvaluationView, mistakeFiles } from './evaluation';
+import { compact, isFractionMetric, metricTitle, MULTI_TASK_BASELINE, pct } from './format';
 import { detectionSampleFiles } from './detection';
 import { Header } from './header';
+import { HeadCharts } from './multitask';
 import { RunModel } from './runModel';
 import { ChartData } from './series';
 import { DatasetView, EpochTable, LogView } from './tables';
@@ -60,22 +61,26 @@ const lossBox = chartBox('loss', 'Loss', '', [logToggle]);
 const metricBox = chartBox('metric', 'Metric');
 const rateBox = chartBox('rate', 'Learning rate', 'small');
 
-const trainingSection = h('section', { id: 'training', 'aria-labelledby': 'training-title' }, h('h2', { id: 'training-title' }, 'Training'), h('div', { class: 'charts' }, lossBox.box, metricBox.box, rateBox.box));
-const epochsSection = h('section', { id: 'epochs-section', 'aria-labelledby': 'epochs-title' }, h('h2', { id: 'epochs-title' }, 'Epochs'), epochTable.root);
-const datasetSection = h('section', { id: 'dataset-section', 'aria-labelledby': 'dataset-title' }, h('h2', { id: 'dataset-title' }, 'Dataset'), dataset.root);
-app.append(header.root, ...header.below, evaluation.root, domainView.root, trainingSection, epochsSection, datasetSection, h('section', { class: 'log-wrap' }, log.root));
-
 const markers = (): Marker[] => {
   const ft = model.phases.get('fineTune');
   if (!ft || model.fineTuneOffset === undefined) return [];
   return [{ x: 0, label: 'head', line: false }, { x: model.fineTuneOffset, label: 'fine-tune', line: true }];
 };
 const xMax = (): number => Math.max(model.plannedEpochs(), model.phases.get('baseline')?.epochs ?? 0);
+// a multi-task run: each head's loss and metric, beside the total loss
+const headCharts = new HeadCharts({ xMax, markers });
+
+const chartGrid = h('div', { class: 'charts' }, lossBox.box, metricBox.box, rateBox.box, headCharts.root);
+const trainingSection = h('section', { id: 'training', 'aria-labelledby': 'training-title' }, h('h2', { id: 'training-title' }, 'Training'), chartGrid);
+const epochsSection = h('section', { id: 'epochs-section', 'aria-labelledby': 'epochs-title' }, h('h2', { id: 'epochs-title' }, 'Epochs'), epochTable.root);
+const datasetSection = h('section', { id: 'dataset-section', 'aria-labelledby': 'dataset-title' }, h('h2', { id: 'dataset-title' }, 'Dataset'), dataset.root);
+app.append(header.root, ...header.below, evaluation.root, domainView.root, trainingSection, epochsSection, datasetSection, h('section', { class: 'log-wrap' }, log.root));
 
 function makeCharts(): LiveChart[] {
   const metric = model.metric;
   const fraction = isFractionMetric(metric);
   const fmtMetric = fraction ? (v: number) => pct(v, 0) : compact;
+  const alone = model.heads ? MULTI_TASK_BASELINE : 'from scratch';
   return [
     new LiveChart(lossBox.plot, charts.loss, [
       { label: 'train (batch)', color: '--vscode-charts-blue', alpha: 0.35, width: 1 },
@@ -92,30 +97,42 @@ function makeCharts(): LiveChart[] {
     ], { height: 230, format: fmtMetric, y: fraction ? 'unit' : 'zero', xMax, markers }),
     new LiveChart(rateBox.plot, charts.rate, [
       { label: 'learning rate', color: '--vscode-charts-green', width: 2, stepped: true },
-      { label: 'from scratch', color: '--vscode-charts-purple', width: 1.5, dash: [5, 3], stepped: true },
+      { label: alone, color: '--vscode-charts-purple', width: 1.5, dash: [5, 3], stepped: true },
     ], { height: 150, format: compact, y: 'zero', xMax, markers }),
   ];
 }
 
 let liveCharts: LiveChart[] = [];
 let chartMetric: string | undefined | null = null;
+let chartMultiTask = false;
 
 function updateCharts(): void {
   // the metric chart's scale and labels depend on the task's metric: rebuild once it is known
-  if (chartMetric !== model.metric || liveCharts.length === 0) {
+  const multiTask = !!model.heads;
+  if (chartMetric !== model.metric || chartMultiTask !== multiTask || liveCharts.length === 0) {
     liveCharts.forEach((c) => c.destroy());
     lossBox.plot.replaceChildren();
     metricBox.plot.replaceChildren();
     rateBox.plot.replaceChildren();
     chartMetric = model.metric;
+    chartMultiTask = multiTask;
     // capitalised, except a name like mAP@0.5 whose case means something
     const title = model.metric ? metricTitle(model.metric).replace(/^[a-z](?=[a-z ])/, (c) => c.toUpperCase()) : 'Metric';
     metricBox.title.textContent = title;
     metricBox.plot.setAttribute('aria-label', title);
+    // a multi-task run has no one metric: each head's is charted with it; the loss is the weighted sum
+    const lossTitle = multiTask ? 'Total loss' : 'Loss';
+    lossBox.title.textContent = lossTitle;
+    lossBox.title.title = multiTask ? 'The loss the run minimises: each head\'s loss × its loss weight, summed' : '';
+    lossBox.plot.setAttribute('aria-label', lossTitle);
+    metricBox.box.classList.toggle('hidden', multiTask);
+    rateBox.box.classList.toggle('small', !multiTask);
+    chartGrid.classList.toggle('multi-task', multiTask);
     liveCharts = makeCharts();
     liveCharts[0]!.setLog(logScale);
   }
   liveCharts.forEach((c) => c.update());
+  headCharts.update(model, charts);
   for (const box of [lossBox, metricBox, rateBox]) box.box.classList.toggle('empty', box.plot.classList.contains('empty'));
 }
 
@@ -133,7 +150,8 @@ function renderNow(): void {
   document.body.classList.toggle('live', status === 'running');
   header.render(model, Date.now());
   const ev = model.evaluation;
-  if (ev?.report.worst?.length) requestThumbnails(ev.report.worst.map((w) => w.file));
+  const worst = mistakeFiles(ev);
+  if (worst.length) requestThumbnails(worst);
   if (ev?.report.detection) requestThumbnails(detectionSampleFiles(ev.report));
   if (model.dataset) requestThumbnails(dataset.exampleFiles(model.dataset));
   evaluation.render(ev, status, model.trusted, model.done && !model.done.stopped ? model.done.output : model.run?.output, thumbnails);
@@ -179,6 +197,7 @@ function load(run: RunInfo | undefined, all: TimedEvent[], trusted: boolean): vo
   for (const e of all) ingest(e);
   liveCharts.forEach((c) => c.destroy());
   liveCharts = [];
+  headCharts.reset();
 }
 
 function ingest(e: TimedEvent): void {
@@ -249,7 +268,10 @@ host.onMessage((m) => {
 let themeFrame = 0;
 onThemeChange(() => {
   cancelAnimationFrame(themeFrame);
-  themeFrame = requestAnimationFrame(() => liveCharts.forEach((c) => c.restyle()));
+  themeFrame = requestAnimationFrame(() => {
+    liveCharts.forEach((c) => c.restyle());
+    headCharts.restyle();
+  });
 });
 
 // a re-shown panel paints its saved state at once; the host's `state` follows the `ready`

@@ -3,7 +3,7 @@
  * views need (phases, epochs, the latest batch, checkpoints, evaluation…). Events may arrive
  * mid-run, out of the usual order or with missing fields; `add` never throws.
  */
-import { DetectionEvaluationSchema, type DatasetReport, type EvaluationReport, type Phase } from '../../src/core/protocol/reports';
+import { DetectionEvaluationSchema, HeadInfoSchema, MultiTaskReportSchema, type DatasetReport, type EvaluationReport, type HeadInfo, type MultiTaskReport, type Phase } from '../../src/core/protocol/reports';
 import type { RunInfo, TimedEvent } from '../../src/core/protocol/dashboard';
 
 export type Ev<T extends TimedEvent['type']> = Extract<TimedEvent, { type: T }>;
@@ -18,7 +18,13 @@ export interface EpochRow {
   logs: Logs;
   durationMs: number | null;
   best: boolean;
+  /**
+   * A multi-task run: the heads whose figures in `logs` mean something — every head in the
+   * transferred phases; in the baseline phase the head trained alone (see `baselineHeads`).
+   */
+  heads?: string[];
 }
+
 
 export interface PhaseState {
   phase: Phase;
@@ -34,6 +40,8 @@ export interface PhaseState {
 }
 
 const PHASES: readonly string[] = ['extract', 'head', 'fineTune', 'baseline'];
+
+export const HEAD_TASKS: readonly string[] = ['single-label', 'multi-label', 'regression'];
 
 /** The metric the task trains on, from the first logs that name one. */
 const METRIC_PREFERENCE = ['accuracy', 'binary_accuracy', 'mae', 'acc'];
@@ -57,6 +65,11 @@ export class RunModel {
   checkpoint?: Ev<'checkpoint'>;
   bestCheckpoint?: Ev<'checkpoint'>;
   evaluation?: Ev<'evaluation'>;
+  /** A multi-task run's heads, from `started`: each charted and tabled on its own. */
+  heads?: HeadInfo[];
+  /** Which head the baseline phase is training alone: one baseline per head, in head order. */
+  private baselineSegment = 0;
+  private lastBaselineEpoch = 0;
   domain?: Ev<'domain'>;
   done?: Ev<'done'>;
   error?: Ev<'error'>;
@@ -117,6 +130,8 @@ export class RunModel {
     switch (e.type) {
       case 'started':
         if (e.backend && typeof e.backend === 'object') this.started = { ...e, backend: { ...e.backend, notes: strings(e.backend.notes), versions: e.backend.versions ?? {} } };
+        this.heads = cleanHeads(e.heads);
+        if (this.heads) this.metric = undefined;
         break;
       case 'dataset': {
         const report = cleanDataset(e.report);
@@ -129,6 +144,11 @@ export class RunModel {
         break;
       case 'epochStart': {
         const p = this.phaseState(e.phase, e.epochs, e.batches);
+        // a multi-task run's baseline trains one head after another: each starts the phase afresh
+        if (this.heads && e.phase === 'baseline' && isNum(e.epoch) && (p.ended || e.epoch <= p.completed)) {
+          p.ended = undefined;
+          p.completed = 0;
+        }
         p.current = isNum(e.epoch) ? e.epoch : p.current + 1;
         p.batch = 0;
         this.phase = e.phase;
@@ -153,7 +173,7 @@ export class RunModel {
         this.phase = e.phase;
         const logs: Logs = e.logs && typeof e.logs === 'object' ? e.logs : {};
         this.noteMetric(logs);
-        this.rows.push({ phase: e.phase, epoch, epochs: p.epochs, x: this.x(e.phase, epoch), logs, durationMs: isNum(e.durationMs) ? e.durationMs : null, best: false });
+        this.rows.push({ phase: e.phase, epoch, epochs: p.epochs, x: this.x(e.phase, epoch), logs, durationMs: isNum(e.durationMs) ? e.durationMs : null, best: false, heads: this.heads ? this.rowHeads(e.phase, epoch, logs) : undefined });
         if (isNum(e.etaSec) && isNum(e.t)) this.eta = { t: e.t, sec: e.etaSec };
         break;
       }
@@ -177,7 +197,7 @@ export class RunModel {
         break;
       case 'evaluation': {
         const report = cleanEvaluation(e.report);
-        if (report) this.evaluation = { ...e, report, baseline: cleanEvaluation(e.baseline), warnings: strings(e.warnings) };
+        if (report) this.evaluation = { ...e, report, baseline: cleanEvaluation(e.baseline), warnings: strings(e.warnings), multiTask: cleanMultiTask(e.multiTask) };
         break;
       }
       case 'domain':
@@ -200,11 +220,28 @@ export class RunModel {
     }
   }
 
+  /**
+   * The heads an epoch's figures are about. Transferred phases: all of them. The baseline phase
+   * trains each head alone, one after another in head order (its epochs start again at 1); logs
+   * that hold one head's figures only name it outright.
+   */
+  private rowHeads(phase: Phase, epoch: number, logs: Logs): string[] {
+    const heads = this.heads ?? [];
+    if (phase !== 'baseline') return heads.map((hd) => hd.name);
+    if (this.lastBaselineEpoch > 0 && epoch <= this.lastBaselineEpoch) this.baselineSegment++;
+    this.lastBaselineEpoch = epoch;
+    const present = heads.filter((hd) => `${hd.name}_loss` in logs || `val_${hd.name}_loss` in logs);
+    if (present.length === 1) return [present[0]!.name];
+    const alone = heads[this.baselineSegment];
+    return alone ? [alone.name] : [];
+  }
+
   private noteMetric(logs: Logs | undefined): void {
-    if (this.metric || !logs || typeof logs !== 'object') return;
+    if (this.metric || this.heads || !logs || typeof logs !== 'object') return;
     // detection measures mAP on the validation images only: there is no training-split value to name it
     if (isNum(logs.val_mAP50) || logs.val_mAP50 === null) { this.metric = 'mAP50'; return; }
-    const keys = Object.keys(logs).filter((k) => k !== 'loss' && k !== 'learning_rate' && !k.startsWith('val_'));
+    // per-head losses (a multi-task log whose `started` is missing) are no task metric
+    const keys = Object.keys(logs).filter((k) => k !== 'loss' && k !== 'learning_rate' && !k.startsWith('val_') && !k.endsWith('_loss'));
     this.metric = METRIC_PREFERENCE.find((m) => keys.includes(m)) ?? keys[0];
   }
 
@@ -327,7 +364,42 @@ function cleanDataset(v: unknown): DatasetReport | undefined {
     channels: n0(r.channels),
     preprocess: typeof r.preprocess === 'string' ? r.preprocess : '',
     streaming: r.streaming === true,
+    heads: cleanDatasetHeads(r.heads),
   };
+}
+
+function counts(v: unknown): { train: number; validation: number; test: number } {
+  const c = obj(v);
+  return { train: n0(c?.train), validation: n0(c?.validation), test: n0(c?.test) };
+}
+
+/** A multi-task dataset's heads: per head its classes' counts and how many images have its label. */
+function cleanDatasetHeads(v: unknown): DatasetReport['heads'] {
+  if (!Array.isArray(v)) return undefined;
+  const heads = v.map(obj).filter((hd): hd is Record<string, unknown> => !!hd && typeof hd.name === 'string' && typeof hd.task === 'string' && HEAD_TASKS.includes(hd.task))
+    .map((hd) => ({
+      name: hd.name as string,
+      task: hd.task as HeadInfo['task'],
+      classes: (Array.isArray(hd.classes) ? hd.classes : []).map(obj).filter((c): c is Record<string, unknown> => !!c && typeof c.label === 'string').map((c) => ({ label: c.label as string, ...counts(c) })),
+      labelled: counts(hd.labelled),
+    }));
+  return heads.length ? heads : undefined;
+}
+
+/** `started.heads`, each checked against the protocol's schema (a malformed head is left out). */
+function cleanHeads(v: unknown): HeadInfo[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const heads = v.flatMap((x) => {
+    const r = HeadInfoSchema.safeParse(x);
+    return r.success ? [r.data] : [];
+  });
+  return heads.length ? heads : undefined;
+}
+
+/** The evaluation's per-head part, checked against the protocol's schema (a malformed one: none). */
+function cleanMultiTask(v: unknown): MultiTaskReport | undefined {
+  const r = v === undefined ? undefined : MultiTaskReportSchema.safeParse(v);
+  return r?.success && r.data.heads.length ? r.data : undefined;
 }
 
 /** A report's detection part, checked against the protocol's schema (a malformed one: none). */

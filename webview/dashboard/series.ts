@@ -57,14 +57,30 @@ export class AlignedSeries {
 export const LOSS = { batch: 0, train: 1, val: 2, scratchBatch: 3, scratchVal: 4 } as const;
 export const METRIC = { train: 0, val: 1, scratchTrain: 2, scratchVal: 3 } as const;
 export const RATE = { head: 0, scratch: 1 } as const;
+/** A head's two charts in a multi-task run: its loss and its metric, beside the total loss. */
+export const HEAD_LOSS = { batch: 0, train: 1, val: 2, aloneVal: 3 } as const;
+export const HEAD_METRIC = { train: 0, val: 1, aloneTrain: 2, aloneVal: 3 } as const;
+
+export interface HeadSeries { loss: AlignedSeries; metric: AlignedSeries }
 
 /** Every chart's data, fed from the same events as the run model (after it). */
 export class ChartData {
   readonly loss = new AlignedSeries(5);
   readonly metric = new AlignedSeries(4);
   readonly rate = new AlignedSeries(2);
+  /** Per head of a multi-task run (by name), made when its first point arrives. */
+  readonly heads = new Map<string, HeadSeries>();
 
   constructor(private readonly model: RunModel) {}
+
+  head(name: string): HeadSeries {
+    let s = this.heads.get(name);
+    if (!s) {
+      s = { loss: new AlignedSeries(4), metric: new AlignedSeries(4) };
+      this.heads.set(name, s);
+    }
+    return s;
+  }
 
   add(e: Ev<'epochStart'> | Ev<'batchEnd'> | Ev<'epochEnd'> | { type: string }): void {
     try {
@@ -79,7 +95,16 @@ export class ChartData {
   private batch(e: Ev<'batchEnd'>): void {
     if (!isNum(e.epoch) || !isNum(e.batch)) return;
     const x = this.model.x(e.phase, e.epoch) - 1 + e.batch / Math.max(1, isNum(e.batches) ? e.batches : e.batch);
-    this.loss.set(e.phase === 'baseline' ? LOSS.scratchBatch : LOSS.batch, x, e.loss);
+    const heads = this.model.heads;
+    if (!heads) {
+      this.loss.set(e.phase === 'baseline' ? LOSS.scratchBatch : LOSS.batch, x, e.loss);
+      return;
+    }
+    // a multi-task run: a head trained alone has a loss of its own, not comparable with the sum
+    if (e.phase === 'baseline') return;
+    this.loss.set(LOSS.batch, x, e.loss);
+    const metrics = e.metrics && typeof e.metrics === 'object' ? e.metrics : {};
+    for (const hd of heads) this.head(hd.name).loss.set(HEAD_LOSS.batch, x, metrics[`${hd.name}_loss`]);
   }
 
   private epoch(e: Ev<'epochEnd'>): void {
@@ -87,7 +112,8 @@ export class ChartData {
     const x = this.model.x(e.phase, e.epoch);
     const logs = e.logs ?? {};
     const m = this.model.metric;
-    if (e.phase === 'baseline') {
+    if (this.model.heads) this.headEpoch(e.phase, x, logs);
+    else if (e.phase === 'baseline') {
       this.loss.set(LOSS.scratchVal, x, logs.val_loss);
       if (m) {
         this.metric.set(METRIC.scratchTrain, x, logs[m]);
@@ -104,6 +130,31 @@ export class ChartData {
     // the rate holds until the epoch ends: the stepped line needs its right edge
     const lr = logs.learning_rate;
     if (isNum(lr)) this.rate.set(e.phase === 'baseline' ? RATE.scratch : RATE.head, x, lr);
+  }
+
+  /** A multi-task epoch: the summed loss, and each head's loss and metric (the baseline's for the head it trained alone). */
+  private headEpoch(phase: Phase, x: number, logs: Record<string, number | null>): void {
+    const row = this.model.rows[this.model.rows.length - 1];
+    const mine = row && row.phase === phase && row.x === x ? row.heads ?? [] : [];
+    if (phase !== 'baseline') {
+      this.loss.set(LOSS.train, x, logs.loss);
+      this.loss.set(LOSS.val, x, logs.val_loss);
+    }
+    for (const hd of this.model.heads ?? []) {
+      if (!mine.includes(hd.name)) continue;
+      const s = this.head(hd.name);
+      const k = `${hd.name}_${hd.metric}`;
+      if (phase === 'baseline') {
+        s.loss.set(HEAD_LOSS.aloneVal, x, logs[`val_${hd.name}_loss`]);
+        s.metric.set(HEAD_METRIC.aloneTrain, x, logs[k]);
+        s.metric.set(HEAD_METRIC.aloneVal, x, logs[`val_${k}`]);
+      } else {
+        s.loss.set(HEAD_LOSS.train, x, logs[`${hd.name}_loss`]);
+        s.loss.set(HEAD_LOSS.val, x, logs[`val_${hd.name}_loss`]);
+        s.metric.set(HEAD_METRIC.train, x, logs[k]);
+        s.metric.set(HEAD_METRIC.val, x, logs[`val_${k}`]);
+      }
+    }
   }
 
   private start(e: Ev<'epochStart'>): void {

@@ -1,8 +1,12 @@
 /** The epoch table, the dataset report and the worker's log. */
-import type { DatasetReport } from '../../src/core/protocol/reports';
+import type { DatasetReport, HeadInfo } from '../../src/core/protocol/reports';
 import { h } from '../shared/vscodeApi';
 import { fmtMetric, fmtRate, fmtSeconds, metricTitle, num, phaseLabel } from './format';
+import { headId, headMetricKey } from './multitask';
 import type { EpochRow, RunModel } from './runModel';
+
+type ClassCount = DatasetReport['classes'][number];
+type Split = 'train' | 'validation' | 'test';
 
 /** Epoch rows are appended as they come; the table is rebuilt only when the columns change. */
 export class EpochTable {
@@ -12,6 +16,8 @@ export class EpochTable {
   private readonly empty = h('p', { class: 'muted empty-note' }, 'The first epoch is on its way.');
   private rendered = 0;
   private metric: string | undefined;
+  /** A multi-task run's heads: a train and a validation column of each head's metric. */
+  private heads?: HeadInfo[];
   private bestRow?: EpochRow;
   private readonly rowEls = new Map<EpochRow, HTMLElement>();
 
@@ -20,7 +26,7 @@ export class EpochTable {
   }
 
   render(model: RunModel): void {
-    if (model.metric !== this.metric || model.rows.length < this.rendered) this.reset(model.metric);
+    if (model.metric !== this.metric || model.heads !== this.heads || model.rows.length < this.rendered) this.reset(model.metric, model.heads);
     for (; this.rendered < model.rows.length; this.rendered++) {
       const r = model.rows[this.rendered]!;
       const tr = this.row(r);
@@ -37,18 +43,22 @@ export class EpochTable {
     this.table.classList.toggle('hidden', model.rows.length === 0);
   }
 
-  private reset(metric: string | undefined): void {
+  private reset(metric: string | undefined, heads: HeadInfo[] | undefined): void {
     this.metric = metric;
+    this.heads = heads;
     this.rendered = 0;
     this.bestRow = undefined;
     this.rowEls.clear();
     this.body.replaceChildren();
     const m = metricTitle(metric);
+    const col = (text: string, title?: string): HTMLElement => h('th', { class: 'num', scope: 'col', title }, text);
+    const figures = heads
+      ? [col('loss', 'the weighted sum of the heads\' losses'), col('val loss'), ...heads.flatMap((hd) => [col(`${hd.name} ${metricTitle(hd.metric)}`), col(`val ${hd.name} ${metricTitle(hd.metric)}`)])]
+      : [col('loss'), col(m), col('val loss'), col(`val ${m}`)];
     this.table.replaceChildren(
       h('thead', {}, h('tr', {},
         h('th', { class: 'num', scope: 'col' }, 'epoch'), h('th', { scope: 'col' }, 'phase'),
-        h('th', { class: 'num', scope: 'col' }, 'loss'), h('th', { class: 'num', scope: 'col' }, m),
-        h('th', { class: 'num', scope: 'col' }, 'val loss'), h('th', { class: 'num', scope: 'col' }, `val ${m}`),
+        ...figures,
         h('th', { class: 'num', scope: 'col' }, 'learning rate'), h('th', { class: 'num', scope: 'col' }, 'time'))),
       this.body,
     );
@@ -56,13 +66,22 @@ export class EpochTable {
 
   private row(r: EpochRow): HTMLElement {
     const m = this.metric;
+    const heads = this.heads;
+    // a head the baseline is not training in this epoch has no figures worth showing
+    const headCell = (hd: HeadInfo, key: string): HTMLElement => h('td', { class: 'num' }, r.heads && !r.heads.includes(hd.name) ? '–' : fmtMetric(hd.metric, r.logs[key]));
+    const figures = heads
+      ? [h('td', { class: 'num' }, num(r.logs.loss, 4)), h('td', { class: 'num' }, num(r.logs.val_loss, 4)), ...heads.flatMap((hd) => [headCell(hd, headMetricKey(hd)), headCell(hd, `val_${headMetricKey(hd)}`)])]
+      : [
+        h('td', { class: 'num' }, num(r.logs.loss, 4)),
+        h('td', { class: 'num' }, m ? fmtMetric(m, r.logs[m]) : '–'),
+        h('td', { class: 'num' }, num(r.logs.val_loss, 4)),
+        h('td', { class: 'num' }, m ? fmtMetric(m, r.logs[`val_${m}`]) : '–'),
+      ];
+    const alone = heads && r.phase === 'baseline' && r.heads?.length ? ` · ${r.heads.join(', ')}` : '';
     return h('tr', { class: `phase-${r.phase}` },
       h('td', { class: 'num' }, `${r.epoch}`, h('span', { class: 'muted' }, `/${r.epochs || '?'}`)),
-      h('td', {}, h('span', { class: `phase-chip ${r.phase}` }, phaseLabel(r.phase)), h('span', { class: 'best-mark', title: 'best checkpoint' }, ' ★ best')),
-      h('td', { class: 'num' }, num(r.logs.loss, 4)),
-      h('td', { class: 'num' }, m ? fmtMetric(m, r.logs[m]) : '–'),
-      h('td', { class: 'num' }, num(r.logs.val_loss, 4)),
-      h('td', { class: 'num' }, m ? fmtMetric(m, r.logs[`val_${m}`]) : '–'),
+      h('td', {}, h('span', { class: `phase-chip ${r.phase}` }, `${phaseLabel(r.phase, !!heads)}${alone}`), h('span', { class: 'best-mark', title: 'best checkpoint' }, ' ★ best')),
+      ...figures,
       h('td', { class: 'num' }, fmtRate(r.logs.learning_rate)),
       h('td', { class: 'num' }, fmtSeconds(r.durationMs)));
   }
@@ -83,27 +102,16 @@ export class DatasetView {
     const max = Math.max(1, ...classes.map((c) => (c.train || 0) + (c.validation || 0) + (c.test || 0)));
     const splits = (['train', 'validation', 'test'] as const).filter((k) => (total[k] ?? 0) > 0);
     const size = Array.isArray(report.imageSize) ? `${report.imageSize[0]}×${report.imageSize[1]}×${report.channels}` : '';
+    const heads = report.heads;
     const parts: (HTMLElement | null)[] = [
       h('div', { class: 'dataset-summary' },
         h('span', { class: 'mono path', title: report.source }, report.source),
-        h('span', { class: 'muted' }, [`${classes.length} ${report.task === 'regression' ? 'targets' : 'classes'}`, ...splits.map((k) => `${total[k]} ${k}`), size, report.preprocess ? `preprocess ${report.preprocess}` : '', report.streaming ? 'streamed from disk' : ''].filter(Boolean).join(' · '))),
+        h('span', { class: 'muted' }, [heads ? `${heads.length} heads` : `${classes.length} ${report.task === 'regression' ? 'targets' : 'classes'}`, ...splits.map((k) => `${total[k]} ${k}`), size, report.preprocess ? `preprocess ${report.preprocess}` : '', report.streaming ? 'streamed from disk' : ''].filter(Boolean).join(' · '))),
       ...(report.warnings ?? []).map((w) => h('div', { class: 'banner warning slim' }, h('span', { class: 'codicon codicon-warning', 'aria-hidden': 'true' }), h('span', {}, w))),
-      classes.length && report.task !== 'regression'
-        ? h('div', { class: 'class-list', role: 'table', 'aria-label': 'Images per class and split' },
-          h('div', { class: 'class-legend muted', role: 'row' }, ...splits.map((k) => h('span', { class: 'legend-item', role: 'columnheader' }, h('span', { class: `swatch ${k}` }), k))),
-          ...classes.map((c) => {
-            const example = report.examples?.[c.label]?.[0];
-            const src = example ? thumbnails[example] : undefined;
-            return h('div', { class: 'class-row', role: 'row', title: `${c.label}: ${c.train} train, ${c.validation} validation, ${c.test} test` },
-              src ? h('img', { class: 'class-thumb', src, alt: '' }) : h('span', { class: 'class-thumb placeholder' }),
-              h('span', { class: 'class-label', role: 'rowheader' }, c.label),
-              h('span', { class: 'class-bar', 'aria-hidden': 'true' }, ...splits.map((k) => {
-                const seg = h('span', { class: `seg ${k}` });
-                seg.style.width = `${((c[k] || 0) / max) * 100}%`;
-                return seg;
-              })),
-              h('span', { class: 'class-counts mono', role: 'cell' }, splits.map((k) => c[k] ?? 0).join(' / ')));
-          }))
+      // a multi-task dataset: each head's classes (or, for regression, how many images have its targets)
+      ...(heads ? heads.map((hd) => this.headBlock(report, hd, splits, thumbnails)) : []),
+      !heads && classes.length && report.task !== 'regression'
+        ? classList(classes, splits, max, (c) => thumbnails[report.examples?.[c.label]?.[0] ?? ''], 'Images per class and split')
         : null,
       report.skipped?.length
         ? h('details', { class: 'skipped', id: 'skipped' },
@@ -115,10 +123,48 @@ export class DatasetView {
     this.root.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
   }
 
+  private headBlock(report: DatasetReport, hd: NonNullable<DatasetReport['heads']>[number], splits: Split[], thumbnails: Record<string, string>): HTMLElement {
+    const labelled = splits.map((k) => `${hd.labelled[k]} ${k}`).join(' · ');
+    const regression = hd.task === 'regression';
+    // regression: images with each target (or with the head's label at all when none are listed)
+    const rows: ClassCount[] = hd.classes.length ? hd.classes : [{ label: 'labelled', ...hd.labelled }];
+    const max = Math.max(1, ...rows.map((c) => c.train + c.validation + c.test));
+    const kind = regression ? `target${hd.classes.length === 1 ? '' : 's'}` : `class${hd.classes.length === 1 ? '' : 'es'}`;
+    return h('div', { class: 'dataset-head', id: `dataset-head-${headId(hd.name)}`, 'data-head': hd.name },
+      h('h3', {}, h('span', { class: 'head-name' }, hd.name), h('span', { class: 'muted h-sub' }, `${hd.task}${hd.classes.length ? ` · ${hd.classes.length} ${kind}` : ''} · labelled: ${labelled}`)),
+      classList(rows, splits, max, (c) => thumbnails[headExample(report, hd.name, c.label) ?? ''], `${hd.name}: images per ${regression ? 'target' : 'class'} and split`, regression));
+  }
+
   /** One example per class, for the small thumbnails beside the bars. */
   exampleFiles(report: DatasetReport): string[] {
-    return (report.classes ?? []).map((c) => report.examples?.[c.label]?.[0]).filter((f): f is string => typeof f === 'string').slice(0, 64);
+    const files = report.heads
+      ? report.heads.flatMap((hd) => hd.classes.map((c) => headExample(report, hd.name, c.label)))
+      : (report.classes ?? []).map((c) => report.examples?.[c.label]?.[0]);
+    return [...new Set(files.filter((f): f is string => typeof f === 'string'))].slice(0, 64);
   }
+}
+
+/** A head's example of a class: the report names multi-task examples "head:label" (or by the label alone). */
+function headExample(report: DatasetReport, head: string, label: string): string | undefined {
+  return report.examples?.[`${head}:${label}`]?.[0] ?? report.examples?.[label]?.[0];
+}
+
+/** Bars of images per class and split, with a thumbnail per class when one is at hand. */
+function classList(classes: ClassCount[], splits: Split[], max: number, thumb: (c: ClassCount) => string | undefined, label: string, noThumbs = false): HTMLElement {
+  return h('div', { class: 'class-list', role: 'table', 'aria-label': label },
+    h('div', { class: 'class-legend muted', role: 'row' }, ...splits.map((k) => h('span', { class: 'legend-item', role: 'columnheader' }, h('span', { class: `swatch ${k}` }), k))),
+    ...classes.map((c) => {
+      const src = noThumbs ? undefined : thumb(c);
+      return h('div', { class: 'class-row', role: 'row', title: `${c.label}: ${c.train} train, ${c.validation} validation, ${c.test} test` },
+        src ? h('img', { class: 'class-thumb', src, alt: '' }) : h('span', { class: `class-thumb placeholder${noThumbs ? ' none' : ''}` }),
+        h('span', { class: 'class-label', role: 'rowheader' }, c.label),
+        h('span', { class: 'class-bar', 'aria-hidden': 'true' }, ...splits.map((k) => {
+          const seg = h('span', { class: `seg ${k}` });
+          seg.style.width = `${((c[k] || 0) / max) * 100}%`;
+          return seg;
+        })),
+        h('span', { class: 'class-counts mono', role: 'cell' }, splits.map((k) => c[k] ?? 0).join(' / ')));
+    }));
 }
 
 export class LogView {

@@ -121,6 +121,12 @@ export function compareRuns(all: RunFiles[], opts: CompareOptions = {}): RunComp
   if (fromFile.length) warnings.push(`the recipe${fromFile.length > 1 ? 's' : ''} of ${fromFile.map((r) => r.label).join(', ')} ${fromFile.length > 1 ? 'were' : 'was'} read from the recipe file as it is now (no saved metadata holds the one the run used)`);
   const unknownRecipe = runs.filter((r) => r.recipeSource === 'none');
   if (unknownRecipe.length) warnings.push(`the recipe${unknownRecipe.length > 1 ? 's' : ''} of ${unknownRecipe.map((r) => r.label).join(', ')} ${unknownRecipe.length > 1 ? 'are' : 'is'} unknown: ${unknownRecipe.length > 1 ? 'their' : 'its'} differences are not shown`);
+  // a multi-task run is compared on its first head: its curves and its evaluation's top-level report are that head's
+  const multiTask = all.map((f, i) => [runs[i]!, ofType(f.events, 'started').at(-1)?.heads] as const).filter(([, heads]) => heads?.length);
+  if (multiTask.length) {
+    const which = multiTask.map(([r, heads]) => `${r.label} (${heads!.map((hd, i) => (i === 0 ? `"${hd.name}"` : hd.name)).join(', ')})`).join('; ');
+    warnings.push(`multi-task run${multiTask.length > 1 ? 's' : ''} ${which}: compared on the first head, in quotes; the dashboard shows every head`);
+  }
   const tasks = new Set(runs.map((r) => r.task).filter(Boolean));
   if (tasks.size > 1) warnings.push(`the runs have different tasks (${[...tasks].join(', ')}): their metrics do not compare`);
   const labelSets = new Set(runs.filter((r) => r.labels).map((r) => JSON.stringify(r.labels)));

@@ -6,10 +6,13 @@ import { DEFAULTS } from '../recipe/defaults';
 import { dirname, field, inside, isObject, num, ofType, resolvePath, str, type Ev } from './read';
 import type { ComparedRun, CurvePhase, CurvePoint, FinalMetrics, RunCurves, RunFiles } from './types';
 
-/** The metric key a run logs per epoch besides the loss: accuracy, binary_accuracy or mae. */
+/**
+ * The metric key a run logs per epoch besides the loss: accuracy, binary_accuracy or mae; a
+ * multi-task run's first head's (NAME_accuracy…: its evaluation's top-level report is that head's too).
+ */
 export function trainingMetric(events: TimedEvent[]): string | null {
   for (const e of ofType(events, 'epochEnd')) {
-    const key = Object.keys(e.logs).find((k) => k !== 'loss' && k !== 'learning_rate' && !k.startsWith('val_'));
+    const key = Object.keys(e.logs).find((k) => k !== 'loss' && k !== 'learning_rate' && !k.startsWith('val_') && !k.endsWith('_loss'));
     if (key) return key;
   }
   return null;

@@ -118,7 +118,8 @@ export class DashboardPanel implements vscode.Disposable {
   private knownFiles(): Set<string> {
     const files = new Set<string>();
     for (const e of this.run.events) {
-      if (e.type === 'evaluation') [e.report, e.baseline].forEach((r) => { r?.worst?.forEach((w) => files.add(w.file)); r?.detection?.samples.forEach((s) => files.add(s.file)); });
+      // a multi-task evaluation lists each head's mistakes (and its trained-alone model's)
+      if (e.type === 'evaluation') [e.report, e.baseline, ...(e.multiTask?.heads.flatMap((hd) => [hd.report, hd.single]) ?? [])].forEach((r) => { r?.worst?.forEach((w) => files.add(w.file)); r?.detection?.samples.forEach((s) => files.add(s.file)); });
       if (e.type === 'dataset') Object.values(e.report.examples).forEach((l) => l.forEach((f) => files.add(f)));
     }
     return files;

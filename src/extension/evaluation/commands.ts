@@ -5,6 +5,7 @@ import { pct, table } from '../../core/format/table';
 import type { EvaluationReport } from '../../core/protocol/reports';
 import { command, MODEL_FILTERS, requireTrust, type CommandDeps } from '../commands/register';
 import { modelLabel } from '../model/open';
+import { headsMarkdown, predictionWords, savedMultiTask } from './multitask';
 
 export function registerEvaluationCommands(d: CommandDeps): vscode.Disposable[] {
   const { engine, log } = d;
@@ -17,7 +18,7 @@ export function registerEvaluationCommands(d: CommandDeps): vscode.Disposable[] 
       const data = dataArg ?? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Evaluate on this data' }))?.[0];
       if (!data) return;
       const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Evaluating…' }, () => engine.evaluate(model.fsPath, data.fsPath));
-      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: reportMarkdown(model.fsPath, report) });
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: reportMarkdown(model.fsPath, report, data.fsPath) });
       await vscode.window.showTextDocument(doc, { preview: true });
       return report;
     }),
@@ -28,7 +29,7 @@ export function registerEvaluationCommands(d: CommandDeps): vscode.Disposable[] 
       const files = filesArg ?? await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Predict', filters: { Images: ['png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp'] } });
       if (!files?.length) return;
       const preds = await engine.predict(model.fsPath, files.map((f) => f.fsPath), 3);
-      const lines = preds.map((p) => p.boxes ? `- **${path.basename(p.file)}**: ${p.boxes.map((b) => `${b.label} ${pct(b.score)} at (${b.pixels.x.toFixed(0)}, ${b.pixels.y.toFixed(0)}) ${b.pixels.w.toFixed(0)}×${b.pixels.h.toFixed(0)} px`).join('; ') || 'no boxes'}` : `- **${path.basename(p.file)}**: ${p.top.length ? p.top.map((t) => `${t.label} ${pct(t.score)}`).join(', ') : p.values?.map((v) => v.toFixed(4)).join(', ')}`);
+      const lines = preds.map((p) => p.boxes ? `- **${path.basename(p.file)}**: ${p.boxes.map((b) => `${b.label} ${pct(b.score)} at (${b.pixels.x.toFixed(0)}, ${b.pixels.y.toFixed(0)}) ${b.pixels.w.toFixed(0)}×${b.pixels.h.toFixed(0)} px`).join('; ') || 'no boxes'}` : `- **${path.basename(p.file)}**: ${predictionWords(p)}`);
       const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: `# Predictions — ${modelLabel(model.fsPath)}\n\n${lines.join('\n')}\n` });
       await vscode.window.showTextDocument(doc, { preview: true });
       return preds;
@@ -36,7 +37,7 @@ export function registerEvaluationCommands(d: CommandDeps): vscode.Disposable[] 
   ];
 }
 
-function reportMarkdown(model: string, r: EvaluationReport): string {
+function reportMarkdown(model: string, r: EvaluationReport, data: string): string {
   const lines = [`# Evaluation — ${modelLabel(model)}`, '', `${r.examples} examples from \`${r.split}\``, ''];
   if (r.task === 'regression') lines.push(`MAE **${r.mae?.toFixed(4)}**, RMSE **${r.rmse?.toFixed(4)}**`);
   else if (r.task === 'detection' && r.detection) {
@@ -48,5 +49,8 @@ function reportMarkdown(model: string, r: EvaluationReport): string {
     if (r.perClass) lines.push('```', table(['class', 'precision', 'recall', 'F1', 'support'], r.perClass.map((c) => [c.label, pct(c.precision), pct(c.recall), pct(c.f1), String(c.support)]), ['l', 'r', 'r', 'r', 'r']), '```');
     if (r.confusion) lines.push('', '**Confusion matrix** (rows: true, columns: predicted)', '', '```', table(['', ...r.labels], r.confusion.map((row, i) => [r.labels[i]!, ...row.map(String)])), '```');
   }
+  // a multi-task model: what each head scored when it was trained (evaluation.json beside the model)
+  const mt = savedMultiTask(model);
+  if (mt) lines.push('', ...headsMarkdown(mt, `The report above is the evaluation of \`${path.basename(data)}\` as the engine returned it. Per head, from this model's training run (evaluation.json beside it, the ${mt.split} split of its own data, not \`${path.basename(data)}\`):`));
   return lines.join('\n') + '\n';
 }

@@ -151,7 +151,8 @@ export class RunManager implements vscode.Disposable {
         if (a === 'Open File' && file) void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
       });
     } else if (status === 'done') {
-      void vscode.window.showInformationMessage(`Training "${run.info.name}" finished${run.snapshot.best ? `: ${run.snapshot.best.name} ${(run.snapshot.best.value * (run.snapshot.best.value <= 1 ? 100 : 1)).toFixed(1)}${run.snapshot.best.value <= 1 ? '%' : ''}` : ''}.`, 'Show Dashboard', 'Reveal Model').then((a) => {
+      const summary = run.summary;
+      void vscode.window.showInformationMessage(`Training "${run.info.name}" finished${summary ? `: ${summary}` : ''}.`, 'Show Dashboard', 'Reveal Model').then((a) => {
         if (a === 'Show Dashboard') void vscode.commands.executeCommand('transferStudio.showDashboard', run.info.id);
         if (a === 'Reveal Model' && run.info.output) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(run.info.output));
       });

@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import { WorkerEventSchema } from '../../core/protocol/worker';
 import type { WorkerClient } from '../../worker/client';
 import type { RunInfo, TimedEvent } from '../../core/protocol/dashboard';
+import type { HeadInfo } from '../../core/protocol/reports';
+import { bestHeadScores, describeScores, evaluatedHeadScores, type HeadScore, type Score } from './summary';
 
 export interface RunSnapshot {
   phase?: string;
@@ -14,7 +16,9 @@ export interface RunSnapshot {
   metric?: { name: string; value: number | null };
   etaSec?: number | null;
   imagesPerSec?: number;
-  best?: { name: string; value: number };
+  best?: Score;
+  /** A multi-task run: each head's best validation figure, then its evaluation's headline and verdict. */
+  heads?: HeadScore[];
   /** Which engine trains and where ("PyTorch engine: PyTorch 2.4 on CUDA (…)"), from `started`. */
   engine?: string;
   engineShort?: string;
@@ -24,6 +28,8 @@ export class Run implements vscode.Disposable {
   readonly events: TimedEvent[] = [];
   client?: WorkerClient;
   snapshot: RunSnapshot = {};
+  /** A multi-task run's heads, from `started`. */
+  private heads?: HeadInfo[];
   private readonly eventEmitter = new vscode.EventEmitter<TimedEvent>();
   private readonly statusEmitter = new vscode.EventEmitter<RunInfo>();
   readonly onEvent = this.eventEmitter.event;
@@ -33,6 +39,11 @@ export class Run implements vscode.Disposable {
 
   get active(): boolean {
     return this.info.status === 'running';
+  }
+
+  /** The run's numbers in a few words: the best metric, or each head's headline (tree, tooltip, messages). */
+  get summary(): string {
+    return describeScores(this.snapshot.best, this.snapshot.heads);
   }
 
   push(e: TimedEvent): void {
@@ -53,6 +64,7 @@ export class Run implements vscode.Disposable {
       // the engine line of the run header, and a short form for the status bar
       s.engine = `${e.backend.engine === 'pytorch' ? 'PyTorch engine' : 'TF.js engine'}: ${e.backend.device}`;
       s.engineShort = e.backend.engine === 'pytorch' ? `PyTorch ${e.backend.name}` : `TF.js ${e.backend.name}`;
+      this.heads = e.heads?.length ? e.heads : undefined;
     }
     if (e.type === 'epochStart' && e.phase !== 'baseline') { s.phase = e.phase; }
     if (e.type === 'batchEnd') {
@@ -60,21 +72,26 @@ export class Run implements vscode.Disposable {
       s.loss = e.loss;
       s.etaSec = e.etaSec;
       s.imagesPerSec = e.imagesPerSec;
-      const [name, value] = Object.entries(e.metrics)[0] ?? [];
+      // a multi-task run: the first head's metric (the others are in the dashboard)
+      const first = this.heads?.[0];
+      const [name, value] = first ? [`${first.name}_${first.metric}`, e.metrics[`${first.name}_${first.metric}`]] : Object.entries(e.metrics)[0] ?? [];
       if (name) s.metric = { name, value: value ?? null };
       s.epoch = e.phase === 'fineTune' ? e.epoch + this.headEpochs() : e.epoch;
     }
-    if (e.type === 'epochEnd') {
+    if (e.type === 'epochEnd' && this.heads && e.phase !== 'baseline') {
+      s.heads = bestHeadScores(this.heads, s.heads, e.logs);
+    } else if (e.type === 'epochEnd') {
       const key = Object.keys(e.logs).find((k) => k.startsWith('val_') && k !== 'val_loss') ?? Object.keys(e.logs).find((k) => k !== 'loss' && k !== 'learning_rate');
       const v = key ? e.logs[key] : undefined;
       if (key && typeof v === 'number' && e.phase !== 'baseline') {
         const higher = !/loss|mae/.test(key);
-        if (!s.best || (higher ? v > s.best.value : v < s.best.value)) s.best = { name: key, value: v };
+        if (!s.best || (higher ? v > s.best.value : v < s.best.value)) s.best = { name: key, value: v, higherIsBetter: higher };
       }
     }
     if (e.type === 'evaluation') {
       const r = e.report;
-      s.best = r.task === 'regression' ? { name: 'test MAE', value: r.mae ?? NaN } : r.task === 'detection' ? { name: `${r.split} mAP@0.5`, value: r.detection?.mAP50 ?? NaN } : { name: `${r.split} accuracy`, value: r.accuracy ?? NaN };
+      s.best = r.task === 'regression' ? { name: `${r.split} MAE`, value: r.mae ?? NaN, higherIsBetter: false } : r.task === 'detection' ? { name: `${r.split} mAP@0.5`, value: r.detection?.mAP50 ?? NaN, higherIsBetter: true } : { name: `${r.split} accuracy`, value: r.accuracy ?? NaN, higherIsBetter: true };
+      if (e.multiTask?.heads.length) s.heads = evaluatedHeadScores(e.multiTask);
     }
   }
 

@@ -19,10 +19,10 @@ export class RunItem extends vscode.TreeItem {
     this.id = `run:${i.id}`;
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     const s = run.snapshot;
-    const best = s.best ? `${s.best.name} ${s.best.value <= 1 && !/mae|loss/i.test(s.best.name) ? `${(s.best.value * 100).toFixed(1)}%` : s.best.value.toFixed(3)}` : '';
+    const best = run.summary;
     const duration = i.endedAt ? formatDuration((Date.parse(i.endedAt) - Date.parse(i.startedAt)) / 1000) : i.status === 'running' ? `epoch ${s.epoch ?? 0}/${s.epochs ?? '?'}` : '';
     this.description = [i.status, best, duration].filter(Boolean).join(' · ');
-    this.tooltip = new vscode.MarkdownString(`**${i.name}** — ${i.status}\n\nstarted ${new Date(i.startedAt).toLocaleString()}${i.endedAt ? `, took ${duration}` : ''}\n\n${best ? `best: ${best}\n\n` : ''}${i.output ? `output: \`${i.output}\`\n\n` : ''}${i.error ? `error: ${i.error}` : ''}`);
+    this.tooltip = new vscode.MarkdownString(`**${i.name}** — ${i.status}\n\nstarted ${new Date(i.startedAt).toLocaleString()}${i.endedAt ? `, took ${duration}` : ''}\n\n${best ? `${s.heads?.length ? 'heads' : 'best'}: ${best}\n\n` : ''}${i.output ? `output: \`${i.output}\`\n\n` : ''}${i.error ? `error: ${i.error}` : ''}`);
     this.contextValue = `run-${i.status}`;
     this.command = { command: 'transferStudio.showDashboard', title: 'Show Dashboard', arguments: [i.id] };
   }
