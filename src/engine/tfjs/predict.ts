@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors';
 import type { EvaluationReport, Prediction } from '../../core/protocol/reports';
-import type { Task } from '../../core/recipe/schema';
+import type { HeadTask, Task } from '../../core/recipe/schema';
+import { HEAD_TASKS } from '../../core/recipe/defaults';
 import { loadImageFile, openDataset } from './data';
 import type { ImageSpec } from './data/types';
 import { evaluateExamples, imagePredictor } from './evaluate';
@@ -16,7 +17,7 @@ import { headReports, multiTaskReport } from '../../core/multitask/report';
 import type { MultiTaskReport } from '../../core/protocol/reports';
 import { scoreExamples } from './evaluate';
 
-type SavedHead = { name: string; task: 'single-label' | 'multi-label' | 'regression'; labels: string[]; columns?: string[]; lossWeight?: number };
+type SavedHead = { name: string; task: HeadTask; labels: string[]; columns?: string[]; lossWeight?: number };
 
 export interface SavedModelInfo {
   loaded: LoadedModel;
@@ -59,7 +60,7 @@ export async function openSavedModel(model: string): Promise<SavedModelInfo> {
 
 function parseHeads(v: unknown): SavedHead[] | undefined {
   if (!Array.isArray(v) || v.length === 0) return undefined;
-  const ok = v.every((h) => h && typeof h.name === 'string' && ['single-label', 'multi-label', 'regression'].includes(h.task) && Array.isArray(h.labels) && h.labels.every((l: unknown) => typeof l === 'string'));
+  const ok = v.every((h) => h && typeof h.name === 'string' && (HEAD_TASKS as readonly string[]).includes(h.task) && Array.isArray(h.labels) && h.labels.every((l: unknown) => typeof l === 'string'));
   return ok ? (v as SavedHead[]) : undefined;
 }
 
