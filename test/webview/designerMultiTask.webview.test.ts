@@ -19,6 +19,7 @@ import { newHead, renamed, retasked, toOneHead, toSeveralHeads } from '../../web
 import { closeShell, fixture, openShell, ROOT, type Shell } from './studioShell';
 
 const TM = fixture<DesignerState>('designer-tm.json');
+const EXAMPLE = fixture<DesignerState>('designer-multitask.json');
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const settle = (shell: Shell, ms: number): Promise<void> => shell.page.waitForTimeout(ms);
 const COLUMNS = ['item', 'coverage', 'style', 'r', 'g', 'b'];
@@ -255,22 +256,34 @@ describe('designer webview: several heads (multi-task)', function () {
     assert.ok(await page.locator('#heads-split').isVisible());
   });
 
-  it('the worked example (examples/fashion-multitask.adapt.json): its CSV\'s columns as the host reads them, three branches', async () => {
+  it('the worked example (examples/fashion-multitask.adapt.json, the engine\'s state): three branches sized from the dataset, its counts per head', async () => {
     shell = await openShell('designer');
+    // the fixture's recipe is the example's, its CSV header read by the host's reader, its dataset report the worker's
     const example = jsonc.parse(fs.readFileSync(path.join(ROOT, 'examples', 'fashion-multitask.adapt.json'), 'utf8')) as Recipe;
-    const s = base();
-    s.dataset = { status: 'none' };
-    s.csv = await readCsvHeader(path.join(ROOT, 'examples', example.data!.train));
-    assert.deepEqual(s.csv, { columns: ['item', 'group', 'coverage'] });
-    const host = new FakeHost(shell, example, s);
+    assert.deepEqual(EXAMPLE.recipe, example);
+    assert.deepEqual(EXAMPLE.csv, await readCsvHeader(path.join(ROOT, 'examples', example.data!.train)));
+    const host = new FakeHost(shell, example, EXAMPLE);
     assert.deepEqual(host.state().problems, []);
     await host.start();
     const page = shell.page;
     assert.deepEqual(await page.locator('#heads-diagram .mt-branch').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.head)), ['item', 'group', 'coverage']);
     assert.match(await page.locator('#heads-diagram-shared').innerText(), /Shared layers\s*default[\s\S]*Dense 128 relu[\s\S]*Dropout 0\.5[\s\S]*→ \[null,\s*128\]/);
-    assert.match(await page.locator('#heads-diagram .mt-branch[data-head="item"]').innerText(), /classes from the CSV/);
+    assert.match(await page.locator('#heads-diagram .mt-branch[data-head="item"]').innerText(), /single-label · softmax[\s\S]*→ 10 classes/);
+    assert.match(await page.locator('#heads-diagram .mt-branch[data-head="group"]').innerText(), /→ 4 classes/);
     assert.match(await page.locator('#heads-diagram .mt-branch[data-head="coverage"]').innerText(), /regression · linear[\s\S]*→ 1 value\b/);
     assert.match(await page.locator('#shared-default').innerText(), /default shared layers/);
+    // the parameters: 1280 → Dense 128 shared, then 10 + 4 + 1 outputs on it
+    const head = 1280 * 128 + 128 + (128 * 10 + 10) + (128 * 4 + 4) + (128 + 1);
+    assert.match(await page.locator('#totals').innerText(), new RegExp(`incl\\. new heads ${head.toLocaleString('en-US')}`));
+    // the dataset report: a table per classification head, the labelled images of each
+    const report = page.locator('#dataset-report');
+    assert.match(await report.locator('.report-summary').innerText(), /180 images · 100 train · 20 validation · 60 test · 3 heads/);
+    assert.equal(await report.locator('.report-head[data-head="item"] tbody tr').count(), 10);
+    assert.equal(await report.locator('.report-head[data-head="group"] tbody tr').count(), 4);
+    assert.match(await report.locator('.report-head[data-head="coverage"]').innerText(), /regression · labelled 100 train · 20 validation · 60 test/);
+    assert.equal(await report.locator('.report-examples img.thumb').count(), EXAMPLE.dataset.thumbnails!.all!.length);
+    await page.locator('#head').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await shell.screenshot('designer-multitask-example-dark', false);
     // every column has its head: a new one is head4, on no column yet (its problem comes with the data)
     await page.locator('#heads-add').click();
     await host.handle();

@@ -169,34 +169,26 @@ function datasetReport(form: Form): HTMLElement {
 function renderReport(r: DatasetReport, thumbs: Record<string, string[]>): HTMLElement {
   const out = h('div', { class: 'report-content' });
   const total = r.total.train + r.total.validation + r.total.test;
+  const heads = r.heads?.length ? r.heads : undefined;
   out.append(h('p', { class: 'report-summary' },
     h('strong', {}, `${total.toLocaleString('en-US')} images`),
     ` · ${r.total.train} train · ${r.total.validation} validation · ${r.total.test} test`,
-    r.task !== 'regression' ? ` · ${r.labels.length} classes` : ` · ${r.labels.length} targets`,
+    heads ? ` · ${heads.length} heads` : r.task !== 'regression' ? ` · ${r.labels.length} classes` : ` · ${r.labels.length} targets`,
     ` · ${r.imageSize[0]} × ${r.imageSize[1]} × ${r.channels}`,
     ` · preprocess ${r.preprocess}`,
     r.streaming ? ' · streamed from disk' : ''));
   for (const w of r.warnings) out.append(message('warning', w));
-  if (r.classes.length) {
-    const max = Math.max(1, ...r.classes.map((c) => c.train));
-    const table = h('table', { class: 'class-table', 'aria-label': 'Images per class' },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Class'), h('th', { scope: 'col', class: 'c-bar' }, h('span', { class: 'sr-only' }, 'Share of the training images')), h('th', { scope: 'col', class: 'num' }, 'Train'), h('th', { scope: 'col', class: 'num' }, 'Val'), h('th', { scope: 'col', class: 'num' }, 'Test'), h('th', { scope: 'col' }, 'Examples'))));
-    const tbody = h('tbody');
-    for (const c of r.classes) {
-      const fill = h('div', { class: 'count-fill' });
-      fill.style.width = `${((100 * c.train) / max).toFixed(1)}%`;
-      const imgs = (thumbs[c.label] ?? []).slice(0, 4).map((src, i) => h('img', { src, alt: `${c.label} example ${i + 1}`, class: 'thumb', width: 36, height: 36 }));
-      tbody.append(h('tr', {},
-        h('th', { scope: 'row', class: 'c-label', title: c.label }, c.label),
-        h('td', { class: 'c-bar' }, h('div', { class: 'count-bar', role: 'img', 'aria-label': `${c.train} training images` }, fill)),
-        h('td', { class: 'num' }, String(c.train)),
-        h('td', { class: 'num' }, String(c.validation)),
-        h('td', { class: 'num' }, String(c.test)),
-        h('td', { class: 'c-thumbs' }, ...(imgs.length ? imgs : [h('span', { class: 'muted' }, '–')]))));
+  if (heads) {
+    // several heads: each its labelled images (a cell may be empty) and its classes; a few images of any
+    for (const x of heads) {
+      const n = x.task === 'regression' ? '' : ` · ${x.classes.length} classes`;
+      out.append(h('div', { class: 'report-head', dataset: { head: x.name } },
+        h('h4', {}, x.name, h('span', { class: 'muted' }, ` ${x.task}${n} · labelled ${x.labelled.train} train · ${x.labelled.validation} validation · ${x.labelled.test} test`)),
+        ...(x.classes.length ? [classTable(x.classes, undefined, `Images per class of head ${x.name}`)] : [])));
     }
-    table.append(tbody);
-    out.append(table);
-  }
+    const some = Object.values(thumbs).flat().slice(0, 8);
+    if (some.length) out.append(h('div', { class: 'c-thumbs report-examples', 'aria-label': 'A few training images' }, ...some.map((src, i) => h('img', { src, alt: `training image ${i + 1}`, class: 'thumb', width: 36, height: 36 }))));
+  } else if (r.classes.length) out.append(classTable(r.classes, thumbs, 'Images per class'));
   if (r.skipped.length) {
     const details = h('details', { class: 'skipped' }, h('summary', {}, `${r.skipped.length} file${r.skipped.length === 1 ? '' : 's'} skipped`));
     const list = h('ul', {});
@@ -206,4 +198,26 @@ function renderReport(r: DatasetReport, thumbs: Record<string, string[]>): HTMLE
     out.append(details);
   } else out.append(h('p', { class: 'muted small' }, 'No files skipped.'));
   return out;
+}
+
+function classTable(classes: DatasetReport['classes'], thumbs: Record<string, string[]> | undefined, label: string): HTMLElement {
+  const max = Math.max(1, ...classes.map((c) => c.train));
+  const withThumbs = thumbs !== undefined;
+  const table = h('table', { class: 'class-table', 'aria-label': label },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Class'), h('th', { scope: 'col', class: 'c-bar' }, h('span', { class: 'sr-only' }, 'Share of the training images')), h('th', { scope: 'col', class: 'num' }, 'Train'), h('th', { scope: 'col', class: 'num' }, 'Val'), h('th', { scope: 'col', class: 'num' }, 'Test'), withThumbs ? h('th', { scope: 'col' }, 'Examples') : null)));
+  const tbody = h('tbody');
+  for (const c of classes) {
+    const fill = h('div', { class: 'count-fill' });
+    fill.style.width = `${((100 * c.train) / max).toFixed(1)}%`;
+    const imgs = (thumbs?.[c.label] ?? []).slice(0, 4).map((src, i) => h('img', { src, alt: `${c.label} example ${i + 1}`, class: 'thumb', width: 36, height: 36 }));
+    tbody.append(h('tr', {},
+      h('th', { scope: 'row', class: 'c-label', title: c.label }, c.label),
+      h('td', { class: 'c-bar' }, h('div', { class: 'count-bar', role: 'img', 'aria-label': `${c.train} training images` }, fill)),
+      h('td', { class: 'num' }, String(c.train)),
+      h('td', { class: 'num' }, String(c.validation)),
+      h('td', { class: 'num' }, String(c.test)),
+      withThumbs ? h('td', { class: 'c-thumbs' }, ...(imgs.length ? imgs : [h('span', { class: 'muted' }, '–')])) : null));
+  }
+  table.append(tbody);
+  return table;
 }

@@ -293,7 +293,7 @@ export function severalHeads(form: Form): HeadView {
     texts: {
       add: 'Add a layer every head shares (after the last shared one)',
       reset: 'Remove "head" from the recipe: the default shared layers apply',
-      fallback: `The recipe has no "head": these are the default shared layers (pooling, Dense ${DEFAULTS.multiTask.sharedUnits} relu, dropout). Any change here writes them into the recipe.`,
+      fallback: `The recipe has no "head": these are the default shared layers (pooling when the cut gives a feature map, a Dense ${DEFAULTS.multiTask.sharedUnits} relu, dropout). Any change here writes them into the recipe.`,
     },
   });
 
