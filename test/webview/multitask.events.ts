@@ -2,10 +2,11 @@
  * A synthetic multi-task run for the dashboard's browser test and its docs screenshot, shaped like
  * the worker's events for a recipe with "heads" (src/core/protocol/worker.ts): `started.heads`,
  * the dataset's per-head counts, per-head epoch and batch logs (NAME_loss, NAME_METRIC, val_…),
- * then the single-task baselines one head after another (their epochs start again at 1, each
- * stopping early at its own epoch; the logs carry every head's figures, the untrained heads'
- * too), and the evaluation with `multiTask` built by core/multitask's own report (its notes and
- * verdicts: "item" gains from sharing, "tags" ties, "coverage" does worse: negative transfer).
+ * then the single-task baselines one head after another, reported as the TF.js engine reports
+ * them (src/engine/tfjs/train/session.ts: a `progress` event of the baseline phase per epoch,
+ * with the head's figures in its message, and log lines; each stops early at its own epoch), and
+ * the evaluation with `multiTask` built by core/multitask's own report (its notes and verdicts:
+ * "item" gains from sharing, "tags" ties, "coverage" does worse: negative transfer).
  * The numbers are made up, smooth and deterministic; the files are examples/fashion-mini's.
  */
 import type { RunInfo, TimedEvent } from '../../src/core/protocol/dashboard';
@@ -57,13 +58,6 @@ function figures(e: number, alone: boolean): Record<string, Record<string, numbe
   };
 }
 
-/** What an untrained head reports (weight 0 while another head is trained alone). */
-const UNTRAINED: Record<string, Record<string, number>> = {
-  item: { loss: 1.41, val_loss: 1.43, metric: 0.26, val_metric: 0.25 },
-  tags: { loss: 0.71, val_loss: 0.7, metric: 0.52, val_metric: 0.5 },
-  coverage: { loss: 0.094, val_loss: 0.091, metric: 0.27, val_metric: 0.26 },
-};
-
 function logsOf(f: Record<string, Record<string, number>>, weights: number[], lr: number): Record<string, number> {
   const logs: Record<string, number> = {};
   logs.loss = r(HEADS.reduce((a, hd, i) => a + weights[i]! * f[hd.name]!.loss!, 0));
@@ -112,7 +106,6 @@ export function syntheticMultiTaskRun(t0 = Date.parse('2026-12-03T14:02:11.000Z'
   };
   push({ type: 'log', level: 'info', message: 'backend: wasm (CPU (WebAssembly, SIMD))' }, 0);
   push({ type: 'log', level: 'info', message: `model: ${REPO}/examples/tm-image-nail-biting/model.json (tfjs-layers); input 96×96×3, preprocess -1,1 (model metadata)` }, 120);
-  push({ type: 'log', level: 'info', message: 'multi-task: 3 heads (item single-label ×1, tags multi-label ×0.5, coverage regression ×2) on shared_dense; baseline: each head trained alone' }, 40);
   push({
     type: 'started',
     backend: { name: 'wasm', requested: 'auto', device: 'CPU (WebAssembly, SIMD)', notes: [], versions: { 'tfjs-core': '4.22.0', node: '20.20.2' }, engine: 'tfjs' },
@@ -164,19 +157,18 @@ export function syntheticMultiTaskRun(t0 = Date.parse('2026-12-03T14:02:11.000Z'
   }
   push({ type: 'phaseEnd', phase: 'head', epochsRun: EPOCHS, keptEpoch: bestEpoch, reason: 'cap', monitor: { name: 'val_loss', value: bestVal, mode: 'min' }, message: `head: ${EPOCHS} epochs (the cap), kept epoch ${bestEpoch} (val_loss ${bestVal.toFixed(4)})` }, 2);
 
-  // the single-task baselines: the same model, every other head's weight 0, one head after another
+  // the single-task baselines: a fresh model per head, every other head's weight 0, one head after another;
+  // their epochs come as progress lines (the figures of that head in the message), not as epochs
   HEADS.forEach((alone, k) => {
     const n = ALONE_EPOCHS[k]!;
-    const w = HEADS.map((_hd, i) => (i === k ? alone.lossWeight : 0));
+    const tag = `baseline ${k + 1}/${HEADS.length}: "${alone.name}" alone`;
+    push({ type: 'log', level: 'info', message: `${tag}: the same layers, split and budget, the other heads' loss weight 0` }, 300);
     for (let e = 1; e <= n; e++) {
-      const lr = lrAt(e, EPOCHS);
-      push({ type: 'epochStart', phase: 'baseline', epoch: e, epochs: EPOCHS, learningRate: r(lr), batches: BATCHES }, 2);
-      const trained = figures(e, true);
-      const f = Object.fromEntries(HEADS.map((hd, i) => [hd.name, i === k ? trained[hd.name]! : UNTRAINED[hd.name]!]));
-      for (let b = 1; b <= BATCHES; b++) push({ type: 'batchEnd', phase: 'baseline', epoch: e, batch: b, batches: BATCHES, loss: r(w[k]! * f[alone.name]!.loss! * 1.08), metrics: {}, imagesPerSec: 430, etaSec: 4 }, 4);
-      push({ type: 'epochEnd', phase: 'baseline', epoch: e, epochs: EPOCHS, logs: logsOf(f, w, lr), durationMs: 21, etaSec: 4, tensors: 31 }, 3);
+      const logs = logsOf(figures(e, true), HEADS.map((_hd, i) => (i === k ? 1 : 0)), lrAt(e, EPOCHS));
+      const mine = Object.entries(logs).filter(([key]) => key.includes(alone.name)).map(([key, v]) => `${key} ${v.toFixed(4)}`).join(', ');
+      push({ type: 'progress', phase: 'baseline', done: e, total: EPOCHS, message: `${tag}, epoch ${e}: ${mine}` }, BATCHES * 6);
     }
-    push({ type: 'phaseEnd', phase: 'baseline', epochsRun: n, keptEpoch: n - 2, reason: n < EPOCHS ? 'converged' : 'cap', message: `${alone.name} alone: ${n} epochs, kept epoch ${n - 2}` }, 2);
+    push({ type: 'log', level: 'info', message: `${tag}: head: ${n} epochs (${n < EPOCHS ? 'converged' : 'the cap'}), kept epoch ${n - 2}` }, 2);
   });
 
   // the evaluation on the test split, per head, through core/multitask's report (its notes and verdicts)
@@ -197,6 +189,7 @@ export function syntheticMultiTaskRun(t0 = Date.parse('2026-12-03T14:02:11.000Z'
   ];
   const layout = layoutOf(HEADS.map((hd) => ({ name: hd.name, task: hd.task, labels: hd.labels, lossWeight: hd.lossWeight })), (spec) => HEADS.find((hd) => hd.name === spec.name)!.labels);
   const multiTask = multiTaskReport(layout, reports, 'test', singles);
+  for (const note of multiTask.notes) if (!note.startsWith('negative transfer')) push({ type: 'log', level: 'info', message: note }, 1);
   push({ type: 'evaluation', report: reports[0], warnings: multiTask.notes.filter((n) => n.startsWith('negative transfer')), multiTask }, 400);
   push({ type: 'done', output: `${HOME}/multitask-adapted`, stopped: false, durationMs: t - t0 + 300 }, 300);
   const run: RunInfo = { id: RUN_DIR, name: 'fashion-multitask', recipe: `${HOME}/multitask.adapt.json`, runDir: RUN_DIR, output: `${HOME}/multitask-adapted`, status: 'done', startedAt: new Date(t0).toISOString(), endedAt: new Date(t).toISOString() };

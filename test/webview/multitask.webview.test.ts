@@ -1,7 +1,7 @@
 /**
  * A multi-task run (several heads on one base) in the dashboard, headless Chromium with the fake
- * VS Code host: a chart group per head (its loss and metric, train, validation and the head
- * trained alone) beside the total loss, per-head columns and stat cards, the dataset per head,
+ * VS Code host: a chart group per head (its loss and metric, train and validation) beside the
+ * total loss, per-head columns and stat cards, the single-task baselines' progress, the dataset per head,
  * and the evaluation's heads table — each head with the others vs trained alone, "worse" marked
  * as negative transfer — with each head's own evaluation beneath. The events are the synthetic
  * run of multitask.events.ts (no recorded multi-task run exists yet); TS_MULTITASK_EVENTS=FILE
@@ -14,7 +14,7 @@ import type { TimedEvent } from '../../src/core/protocol/dashboard';
 import type { MultiTaskReport } from '../../src/core/protocol/reports';
 import { ROOT } from '../helpers/fixtures';
 import { cleanBuild, closeBrowser, openDashboard, thumbnailsOf, type Panel, type Posted } from './dashboard.harness';
-import { ALONE_EPOCHS, BATCHES, EPOCHS, HEADS, syntheticMultiTaskRun } from './multitask.events';
+import { BATCHES, EPOCHS, HEADS, syntheticMultiTaskRun } from './multitask.events';
 
 type Ev<T extends TimedEvent['type']> = Extract<TimedEvent, { type: T }>;
 const of = <T extends TimedEvent['type']>(events: TimedEvent[], type: T): Ev<T>[] => events.filter((e): e is Ev<T> => e.type === type);
@@ -43,7 +43,7 @@ describe('dashboard webview: a multi-task run (synthetic events)', function () {
   const { run, events } = syntheticMultiTaskRun();
   const evaluation = of(events, 'evaluation')[0]!;
   const mt = evaluation.multiTask!;
-  const firstBaseline = events.findIndex((e) => e.type === 'epochStart' && e.phase === 'baseline');
+  const firstBaseline = events.findIndex((e) => e.type === 'progress' && e.phase === 'baseline') - 1;
   let panel: Panel;
 
   before(async () => {
@@ -72,8 +72,8 @@ describe('dashboard webview: a multi-task run (synthetic events)', function () {
     assert.equal(await cards.count(), HEADS.length);
     assert.deepEqual(await panel.page.locator('#head-charts .head-card .chart-title').allTextContents(), ['itemsingle-label', 'tagsmulti-label · loss weight 0.5', 'coverageregression · loss weight 2']);
     for (const hd of HEADS) {
-      assert.deepEqual(await points(panel, `chart-head-${hd.name}-loss`), { 'train (batch)': EPOCHS * BATCHES, train: EPOCHS, validation: EPOCHS, 'alone · validation': 0 }, hd.name);
-      assert.deepEqual(await points(panel, `chart-head-${hd.name}-metric`), { train: EPOCHS, validation: EPOCHS, 'alone · train': 0, 'alone · validation': 0 }, hd.name);
+      assert.deepEqual(await points(panel, `chart-head-${hd.name}-loss`), { 'train (batch)': EPOCHS * BATCHES, train: EPOCHS, validation: EPOCHS }, hd.name);
+      assert.deepEqual(await points(panel, `chart-head-${hd.name}-metric`), { train: EPOCHS, validation: EPOCHS }, hd.name);
       assert.equal(await panel.page.locator(`#chart-head-${hd.name}-loss .uplot canvas`).count(), 1);
     }
     assert.equal(await panel.page.locator('#chart-head-item-metric').getAttribute('aria-label'), 'item: accuracy');
@@ -101,24 +101,19 @@ describe('dashboard webview: a multi-task run (synthetic events)', function () {
     assert.deepEqual(panel.errors, []);
   });
 
-  it('charts each head trained alone from its own baseline, one head after another', async () => {
+  it('follows the single-task baselines from their progress lines: which head trains alone, its epoch; the curves stay the run\'s', async () => {
     const end = events.findIndex((e) => e.type === 'evaluation');
-    for (let i = firstBaseline; i < end; i += 9) await panel.send({ type: 'events', events: events.slice(i, Math.min(i + 9, end)) });
-    const total = EPOCHS + ALONE_EPOCHS.reduce((a, b) => a + b, 0);
-    await panel.page.waitForFunction((n) => document.querySelectorAll('#epochs tbody tr').length === n, total);
-    for (const [k, hd] of HEADS.entries()) {
-      assert.equal((await points(panel, `chart-head-${hd.name}-loss`))['alone · validation'], ALONE_EPOCHS[k], hd.name);
-      assert.deepEqual(await points(panel, `chart-head-${hd.name}-metric`), { train: EPOCHS, validation: EPOCHS, 'alone · train': ALONE_EPOCHS[k], 'alone · validation': ALONE_EPOCHS[k] }, hd.name);
-    }
-    // the summed loss of a head trained alone is not the multi-task one's: not on the total loss chart
-    assert.equal((await points(panel, 'chart-loss'))['from scratch · validation'], 0);
-    assert.deepEqual(await points(panel, 'chart-rate'), { 'learning rate': EPOCHS + 1, 'heads alone': EPOCHS + 1 });
-    // a baseline epoch shows the head it trains, the untrained heads' figures are left out
-    const row = await panel.page.locator('#epochs tbody tr.phase-baseline').nth(ALONE_EPOCHS[0]!).locator('td').allTextContents();
-    assert.match(row[1]!, /^heads alone · tags/);
-    assert.deepEqual([row[4], row[5], row[8], row[9]], ['–', '–', '–', '–']);
-    assert.match((await panel.page.locator('#progress-text').textContent())!, /^Heads alone \(coverage\) · epoch 9\/10/);
+    const midCoverage = events.findIndex((e) => e.type === 'progress' && e.phase === 'baseline' && e.message.startsWith('baseline 3/3') && e.done === 4) + 1;
+    for (let i = firstBaseline; i < midCoverage; i += 5) await panel.send({ type: 'events', events: events.slice(i, Math.min(i + 5, midCoverage)) });
+    await panel.page.waitForFunction(() => /Heads alone · baseline 3\/3: "coverage" alone · epoch 4\/10/.test(document.querySelector('#progress-text')?.textContent ?? ''));
     assert.deepEqual(await panel.page.locator('#phases .step-name').allTextContents(), ['features', 'head', 'heads alone']);
+    assert.deepEqual(await panel.page.locator('#phases .step-count').allTextContents(), ['72/72', 'cap reached · kept epoch 10', '4/10']);
+    await panel.send({ type: 'events', events: events.slice(midCoverage, end) });
+    await panel.page.waitForFunction((n) => document.querySelectorAll('#log li').length === n, of(events.slice(0, end), 'log').length);
+    // no epochs of the heads alone in the table or on the charts: those are the multi-task model's
+    assert.equal(await panel.page.locator('#epochs tbody tr').count(), EPOCHS);
+    for (const hd of HEADS) assert.deepEqual(await points(panel, `chart-head-${hd.name}-metric`), { train: EPOCHS, validation: EPOCHS }, hd.name);
+    assert.deepEqual(await points(panel, 'chart-rate'), { 'learning rate': EPOCHS + 1, 'heads alone': 0 });
   });
 
   it('evaluates: the heads table with the verdicts, negative transfer marked, the notes, and each head\'s own evaluation', async () => {
@@ -128,6 +123,7 @@ describe('dashboard webview: a multi-task run (synthetic events)', function () {
     await panel.page.waitForSelector('#heads-comparison');
     await panel.page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Done');
     assert.match((await panel.page.locator('#evaluation-title').textContent())!, /test split · 3 heads/);
+    assert.equal(await panel.page.locator('#phases .step-count').last().textContent(), '3 heads', 'every head was trained alone');
 
     const rows = await panel.page.locator('#heads-comparison tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
     const fmt = (hd: MultiTaskReport['heads'][number], v: number | undefined): string => (hd.higherIsBetter ? pct(v) : (v ?? NaN).toFixed(4));
@@ -195,7 +191,7 @@ describe('dashboard webview: a multi-task run (synthetic events)', function () {
   });
 
   it('re-reads the head charts\' colours when the theme changes; narrow panels stack the charts', async () => {
-    const marker = '#chart-head-tags-loss .u-legend .u-series:nth-child(3) .u-marker';
+    const marker = '#chart-head-tags-loss .u-legend .u-series:nth-child(3) .u-marker'; // train
     assert.equal(await panel.page.locator(marker).evaluate((el) => getComputedStyle(el).borderTopColor), 'rgb(55, 148, 255)');
     await panel.setTheme('light');
     await panel.page.waitForFunction((sel) => getComputedStyle(document.querySelector(sel)!).borderTopColor === 'rgb(26, 133, 255)', marker);
@@ -222,7 +218,7 @@ describe('dashboard webview: a multi-task run (synthetic events)', function () {
     ] as unknown as TimedEvent[] });
     await p.page.waitForSelector('#confusion');
     assert.equal(await p.page.locator('#head-charts .head-card').count(), 1);
-    assert.deepEqual(await points(p, 'chart-head-ok-metric'), { train: 1, validation: 0, 'alone · train': 0, 'alone · validation': 0 });
+    assert.deepEqual(await points(p, 'chart-head-ok-metric'), { train: 1, validation: 0 });
     assert.equal(await p.page.locator('#heads-comparison').count(), 0, 'a malformed multi-task report: the plain evaluation');
     assert.equal(await p.page.locator('.dataset-head').count(), 0);
     assert.deepEqual(p.errors, []);

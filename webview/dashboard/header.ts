@@ -110,8 +110,9 @@ export class Header {
     const bits: string[] = [];
     if (pos) {
       if (pos.phase === 'baseline' && model.heads) {
-        const alone = [...model.rows].reverse().find((r) => r.phase === 'baseline')?.heads?.[0];
-        bits.push(`Heads alone${alone ? ` (${alone})` : ''} · epoch ${pos.epoch}/${pos.epochs || '?'}`);
+        // the worker's words for which head trains alone: "baseline 1/3: "item" alone"
+        const which = model.alone?.message.split(', epoch')[0]?.slice(0, 80);
+        bits.push(`Heads alone${which ? ` · ${which}` : ''} · epoch ${pos.epoch}/${pos.epochs || '?'}`);
       } else if (pos.phase === 'baseline') bits.push(`From scratch · epoch ${pos.epoch}/${pos.epochs || '?'}`);
       else bits.push(`Epoch ${pos.epoch}/${pos.epochs || '?'}${model.phases.has('fineTune') ? ` (${phaseLabel(pos.phase)} ${pos.local}/${pos.localEpochs || '?'})` : ''}`);
       if (status === 'running' && pos.batches && pos.batch) bits.push(`batch ${pos.batch}/${pos.batches}`);
@@ -146,15 +147,18 @@ export class Header {
     const currentIndex = model.phase ? seen.indexOf(model.phase) : -1;
     this.steps.replaceChildren(...seen.map((p, i) => {
       const ps = model.phases.get(p);
-      const finished = status === 'done' || i < currentIndex || ps?.ended !== undefined || (ps !== undefined && ps.epochs > 0 && ps.completed >= ps.epochs && !ps.current);
+      // a multi-task run's baselines train one head after another: the last epoch of one is not the end
+      const alone = p === 'baseline' && !!model.heads;
+      const finished = status === 'done' || i < currentIndex || ps?.ended !== undefined || (!alone && ps !== undefined && ps.epochs > 0 && ps.completed >= ps.epochs && !ps.current);
       const active = !finished && i === currentIndex && status === 'running';
       const state = finished ? 'finished' : active ? 'active' : status === 'running' ? 'pending' : 'halted';
       const ended = ps?.ended;
       const count = p === 'extract' ? (model.extract ? `${model.extract.done}/${model.extract.total}` : 'cached')
         : ended ? `${ended.reason === 'converged' ? 'converged' : ended.reason === 'cap' ? 'cap reached' : 'stopped'} · kept epoch ${ended.keptEpoch}`
-          : ps ? `${ps.completed}/${ps.epochs || '?'}` : '';
+          : alone && finished ? `${model.heads!.length} heads`
+            : ps ? `${ps.completed}/${ps.epochs || '?'}` : '';
       const ic = finished ? 'pass' : active ? 'circle-filled' : state === 'halted' ? 'circle-slash' : 'circle-large-outline';
-      return h('li', { class: `step ${state}`, 'aria-current': active ? 'step' : undefined, title: ended?.message }, icon(ic), h('span', { class: 'step-name' }, phaseLabel(p, !!model.heads)), h('span', { class: 'step-count muted' }, count));
+      return h('li', { class: `step ${state}`, 'aria-current': active ? 'step' : undefined, title: ended?.message ?? (alone ? model.alone?.message : undefined) }, icon(ic), h('span', { class: 'step-name' }, phaseLabel(p, !!model.heads)), h('span', { class: 'step-count muted' }, count));
     }));
   }
 

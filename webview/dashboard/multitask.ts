@@ -1,9 +1,9 @@
 /**
  * A multi-task run ("heads": several heads on one base, trained on the sum of their weighted
- * losses): a small chart group per head (its loss and its metric, train and validation, and the
- * head trained alone when the single-task baselines ran) beside the total loss; per-head stat
- * cards; and the evaluation's heads table — each head's headline with the other heads and trained
- * alone, and the verdict, "worse" marked as negative transfer between the tasks.
+ * losses): a small chart group per head (its loss and its metric, train and validation) beside the
+ * total loss; per-head stat cards; and the evaluation's heads table — each head's headline with
+ * the other heads and trained alone (the single-task baselines, whose epochs the worker reports
+ * as progress, not as curves), and the verdict, "worse" marked as negative transfer between tasks.
  */
 import type { HeadInfo, MultiTaskReport } from '../../src/core/protocol/reports';
 import { h } from '../shared/vscodeApi';
@@ -80,13 +80,10 @@ export class HeadCharts {
           { label: 'train (batch)', color: '--vscode-charts-blue', alpha: 0.35, width: 1 },
           { label: 'train', color: '--vscode-charts-blue', width: 2, points: true },
           { label: 'validation', color: '--vscode-charts-orange', width: 2, points: true },
-          { label: 'alone · validation', color: '--vscode-charts-purple', width: 2, dash: [5, 3], points: true },
         ], { height: 170, format: compact, y: 'zero', xMax, markers }),
         new LiveChart(metricPlot, series.metric, [
           { label: 'train', color: '--vscode-charts-blue', width: 2, points: true },
           { label: 'validation', color: '--vscode-charts-orange', width: 2, points: true },
-          { label: 'alone · train', color: '--vscode-charts-purple', alpha: 0.5, width: 1.5, points: true },
-          { label: 'alone · validation', color: '--vscode-charts-purple', width: 2, dash: [5, 3], points: true },
         ], { height: 170, format: fraction ? (v: number) => pct(v, 0) : compact, y: fraction ? 'unit' : 'zero', xMax, markers }),
       );
     }

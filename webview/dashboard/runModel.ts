@@ -18,11 +18,6 @@ export interface EpochRow {
   logs: Logs;
   durationMs: number | null;
   best: boolean;
-  /**
-   * A multi-task run: the heads whose figures in `logs` mean something — every head in the
-   * transferred phases; in the baseline phase the head trained alone (see `baselineHeads`).
-   */
-  heads?: string[];
 }
 
 
@@ -67,9 +62,11 @@ export class RunModel {
   evaluation?: Ev<'evaluation'>;
   /** A multi-task run's heads, from `started`: each charted and tabled on its own. */
   heads?: HeadInfo[];
-  /** Which head the baseline phase is training alone: one baseline per head, in head order. */
-  private baselineSegment = 0;
-  private lastBaselineEpoch = 0;
+  /**
+   * A multi-task run's single-task baselines (each head trained alone) report their epochs as
+   * `progress` of the baseline phase, not as epochs: the newest one.
+   */
+  alone?: Ev<'progress'>;
   domain?: Ev<'domain'>;
   done?: Ev<'done'>;
   error?: Ev<'error'>;
@@ -139,16 +136,21 @@ export class RunModel {
         break;
       }
       case 'progress':
-        this.extract = e;
-        if (e.phase && e.phase !== 'extract') this.phase = e.phase;
+        if (e.phase === 'baseline') {
+          // a head trained alone, epoch `done` of `total` (its phases count again from 1)
+          const p = this.phaseState('baseline', e.total);
+          if (isNum(e.done)) p.completed = e.done;
+          p.current = 0;
+          this.alone = e;
+          this.phase = e.phase;
+        } else if (e.phase === 'extract') this.extract = e;
+        else {
+          this.extract = e;
+          this.phase = e.phase;
+        }
         break;
       case 'epochStart': {
         const p = this.phaseState(e.phase, e.epochs, e.batches);
-        // a multi-task run's baseline trains one head after another: each starts the phase afresh
-        if (this.heads && e.phase === 'baseline' && isNum(e.epoch) && (p.ended || e.epoch <= p.completed)) {
-          p.ended = undefined;
-          p.completed = 0;
-        }
         p.current = isNum(e.epoch) ? e.epoch : p.current + 1;
         p.batch = 0;
         this.phase = e.phase;
@@ -173,7 +175,7 @@ export class RunModel {
         this.phase = e.phase;
         const logs: Logs = e.logs && typeof e.logs === 'object' ? e.logs : {};
         this.noteMetric(logs);
-        this.rows.push({ phase: e.phase, epoch, epochs: p.epochs, x: this.x(e.phase, epoch), logs, durationMs: isNum(e.durationMs) ? e.durationMs : null, best: false, heads: this.heads ? this.rowHeads(e.phase, epoch, logs) : undefined });
+        this.rows.push({ phase: e.phase, epoch, epochs: p.epochs, x: this.x(e.phase, epoch), logs, durationMs: isNum(e.durationMs) ? e.durationMs : null, best: false });
         if (isNum(e.etaSec) && isNum(e.t)) this.eta = { t: e.t, sec: e.etaSec };
         break;
       }
@@ -218,22 +220,6 @@ export class RunModel {
       default:
         break;
     }
-  }
-
-  /**
-   * The heads an epoch's figures are about. Transferred phases: all of them. The baseline phase
-   * trains each head alone, one after another in head order (its epochs start again at 1); logs
-   * that hold one head's figures only name it outright.
-   */
-  private rowHeads(phase: Phase, epoch: number, logs: Logs): string[] {
-    const heads = this.heads ?? [];
-    if (phase !== 'baseline') return heads.map((hd) => hd.name);
-    if (this.lastBaselineEpoch > 0 && epoch <= this.lastBaselineEpoch) this.baselineSegment++;
-    this.lastBaselineEpoch = epoch;
-    const present = heads.filter((hd) => `${hd.name}_loss` in logs || `val_${hd.name}_loss` in logs);
-    if (present.length === 1) return [present[0]!.name];
-    const alone = heads[this.baselineSegment];
-    return alone ? [alone.name] : [];
   }
 
   private noteMetric(logs: Logs | undefined): void {

@@ -58,8 +58,8 @@ export const LOSS = { batch: 0, train: 1, val: 2, scratchBatch: 3, scratchVal: 4
 export const METRIC = { train: 0, val: 1, scratchTrain: 2, scratchVal: 3 } as const;
 export const RATE = { head: 0, scratch: 1 } as const;
 /** A head's two charts in a multi-task run: its loss and its metric, beside the total loss. */
-export const HEAD_LOSS = { batch: 0, train: 1, val: 2, aloneVal: 3 } as const;
-export const HEAD_METRIC = { train: 0, val: 1, aloneTrain: 2, aloneVal: 3 } as const;
+export const HEAD_LOSS = { batch: 0, train: 1, val: 2 } as const;
+export const HEAD_METRIC = { train: 0, val: 1 } as const;
 
 export interface HeadSeries { loss: AlignedSeries; metric: AlignedSeries }
 
@@ -76,7 +76,7 @@ export class ChartData {
   head(name: string): HeadSeries {
     let s = this.heads.get(name);
     if (!s) {
-      s = { loss: new AlignedSeries(4), metric: new AlignedSeries(4) };
+      s = { loss: new AlignedSeries(3), metric: new AlignedSeries(2) };
       this.heads.set(name, s);
     }
     return s;
@@ -100,7 +100,7 @@ export class ChartData {
       this.loss.set(e.phase === 'baseline' ? LOSS.scratchBatch : LOSS.batch, x, e.loss);
       return;
     }
-    // a multi-task run: a head trained alone has a loss of its own, not comparable with the sum
+    // a multi-task run: the transferred model's heads (its baselines report progress, not batches)
     if (e.phase === 'baseline') return;
     this.loss.set(LOSS.batch, x, e.loss);
     const metrics = e.metrics && typeof e.metrics === 'object' ? e.metrics : {};
@@ -132,28 +132,18 @@ export class ChartData {
     if (isNum(lr)) this.rate.set(e.phase === 'baseline' ? RATE.scratch : RATE.head, x, lr);
   }
 
-  /** A multi-task epoch: the summed loss, and each head's loss and metric (the baseline's for the head it trained alone). */
+  /** A multi-task epoch: the summed loss, and each head's loss and metric (its baselines report progress, not epochs). */
   private headEpoch(phase: Phase, x: number, logs: Record<string, number | null>): void {
-    const row = this.model.rows[this.model.rows.length - 1];
-    const mine = row && row.phase === phase && row.x === x ? row.heads ?? [] : [];
-    if (phase !== 'baseline') {
-      this.loss.set(LOSS.train, x, logs.loss);
-      this.loss.set(LOSS.val, x, logs.val_loss);
-    }
+    if (phase === 'baseline') return;
+    this.loss.set(LOSS.train, x, logs.loss);
+    this.loss.set(LOSS.val, x, logs.val_loss);
     for (const hd of this.model.heads ?? []) {
-      if (!mine.includes(hd.name)) continue;
       const s = this.head(hd.name);
       const k = `${hd.name}_${hd.metric}`;
-      if (phase === 'baseline') {
-        s.loss.set(HEAD_LOSS.aloneVal, x, logs[`val_${hd.name}_loss`]);
-        s.metric.set(HEAD_METRIC.aloneTrain, x, logs[k]);
-        s.metric.set(HEAD_METRIC.aloneVal, x, logs[`val_${k}`]);
-      } else {
-        s.loss.set(HEAD_LOSS.train, x, logs[`${hd.name}_loss`]);
-        s.loss.set(HEAD_LOSS.val, x, logs[`val_${hd.name}_loss`]);
-        s.metric.set(HEAD_METRIC.train, x, logs[k]);
-        s.metric.set(HEAD_METRIC.val, x, logs[`val_${k}`]);
-      }
+      s.loss.set(HEAD_LOSS.train, x, logs[`${hd.name}_loss`]);
+      s.loss.set(HEAD_LOSS.val, x, logs[`val_${hd.name}_loss`]);
+      s.metric.set(HEAD_METRIC.train, x, logs[k]);
+      s.metric.set(HEAD_METRIC.val, x, logs[`val_${k}`]);
     }
   }
 

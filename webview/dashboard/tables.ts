@@ -67,8 +67,7 @@ export class EpochTable {
   private row(r: EpochRow): HTMLElement {
     const m = this.metric;
     const heads = this.heads;
-    // a head the baseline is not training in this epoch has no figures worth showing
-    const headCell = (hd: HeadInfo, key: string): HTMLElement => h('td', { class: 'num' }, r.heads && !r.heads.includes(hd.name) ? '–' : fmtMetric(hd.metric, r.logs[key]));
+    const headCell = (hd: HeadInfo, key: string): HTMLElement => h('td', { class: 'num' }, fmtMetric(hd.metric, r.logs[key]));
     const figures = heads
       ? [h('td', { class: 'num' }, num(r.logs.loss, 4)), h('td', { class: 'num' }, num(r.logs.val_loss, 4)), ...heads.flatMap((hd) => [headCell(hd, headMetricKey(hd)), headCell(hd, `val_${headMetricKey(hd)}`)])]
       : [
@@ -77,10 +76,9 @@ export class EpochTable {
         h('td', { class: 'num' }, num(r.logs.val_loss, 4)),
         h('td', { class: 'num' }, m ? fmtMetric(m, r.logs[`val_${m}`]) : '–'),
       ];
-    const alone = heads && r.phase === 'baseline' && r.heads?.length ? ` · ${r.heads.join(', ')}` : '';
     return h('tr', { class: `phase-${r.phase}` },
       h('td', { class: 'num' }, `${r.epoch}`, h('span', { class: 'muted' }, `/${r.epochs || '?'}`)),
-      h('td', {}, h('span', { class: `phase-chip ${r.phase}` }, `${phaseLabel(r.phase, !!heads)}${alone}`), h('span', { class: 'best-mark', title: 'best checkpoint' }, ' ★ best')),
+      h('td', {}, h('span', { class: `phase-chip ${r.phase}` }, phaseLabel(r.phase, !!heads)), h('span', { class: 'best-mark', title: 'best checkpoint' }, ' ★ best')),
       ...figures,
       h('td', { class: 'num' }, fmtRate(r.logs.learning_rate)),
       h('td', { class: 'num' }, fmtSeconds(r.durationMs)));
