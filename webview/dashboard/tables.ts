@@ -130,7 +130,8 @@ export class DatasetView {
     const kind = regression ? `target${hd.classes.length === 1 ? '' : 's'}` : `class${hd.classes.length === 1 ? '' : 'es'}`;
     return h('div', { class: 'dataset-head', id: `dataset-head-${headId(hd.name)}`, 'data-head': hd.name },
       h('h3', {}, h('span', { class: 'head-name' }, hd.name), h('span', { class: 'muted h-sub' }, `${hd.task}${hd.classes.length ? ` · ${hd.classes.length} ${kind}` : ''} · labelled: ${labelled}`)),
-      classList(rows, splits, max, (c) => thumbnails[headExample(report, hd.name, c.label) ?? ''], `${hd.name}: images per ${regression ? 'target' : 'class'} and split`, regression));
+      // the worker lists a multi-task dataset's examples under "all": per-class thumbnails only when it names them
+      classList(rows, splits, max, (c) => thumbnails[headExample(report, hd.name, c.label) ?? ''], `${hd.name}: images per ${regression ? 'target' : 'class'} and split`, regression || !hd.classes.some((c) => headExample(report, hd.name, c.label))));
   }
 
   /** One example per class, for the small thumbnails beside the bars. */
