@@ -5,6 +5,7 @@
  */
 import { DetectionEvaluationSchema, HeadInfoSchema, MultiTaskReportSchema, type DatasetReport, type EvaluationReport, type HeadInfo, type MultiTaskReport, type Phase } from '../../src/core/protocol/reports';
 import type { RunInfo, TimedEvent } from '../../src/core/protocol/dashboard';
+import { HEAD_TASKS } from '../../src/core/recipe/defaults';
 
 export type Ev<T extends TimedEvent['type']> = Extract<TimedEvent, { type: T }>;
 export type Logs = Record<string, number | null>;
@@ -36,7 +37,6 @@ export interface PhaseState {
 
 const PHASES: readonly string[] = ['extract', 'head', 'fineTune', 'baseline'];
 
-export const HEAD_TASKS: readonly string[] = ['single-label', 'multi-label', 'regression'];
 
 /** The metric the task trains on, from the first logs that name one. */
 const METRIC_PREFERENCE = ['accuracy', 'binary_accuracy', 'mae', 'acc'];
@@ -362,7 +362,7 @@ function counts(v: unknown): { train: number; validation: number; test: number }
 /** A multi-task dataset's heads: per head its classes' counts and how many images have its label. */
 function cleanDatasetHeads(v: unknown): DatasetReport['heads'] {
   if (!Array.isArray(v)) return undefined;
-  const heads = v.map(obj).filter((hd): hd is Record<string, unknown> => !!hd && typeof hd.name === 'string' && typeof hd.task === 'string' && HEAD_TASKS.includes(hd.task))
+  const heads = v.map(obj).filter((hd): hd is Record<string, unknown> => !!hd && typeof hd.name === 'string' && typeof hd.task === 'string' && (HEAD_TASKS as readonly string[]).includes(hd.task))
     .map((hd) => ({
       name: hd.name as string,
       task: hd.task as HeadInfo['task'],

@@ -200,7 +200,7 @@ async function runEpoch(stepper: Stepper, source: BatchSource, epoch: number, op
     if (!stepper.planned) await stepper.plan(b);
     const [lossT, metricT] = stepper.step(b.xs, b.ys);
     // one readback for both: a cached step lasts a few milliseconds, and every readback waits for the backend
-    const both = tf.concat([tf.reshape(lossT, [1]), metricT]);
+    const both = tf.tidy(() => tf.concat([tf.reshape(lossT, [1]), metricT]));
     const read = (await both.data()) as Float32Array;
     const loss = read[0];
     const figures = read.subarray(1);
