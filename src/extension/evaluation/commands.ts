@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { pct, table } from '../../core/format/table';
-import type { EvaluationReport } from '../../core/protocol/reports';
+import type { EvaluationReport, MultiTaskReport } from '../../core/protocol/reports';
 import { command, MODEL_FILTERS, requireTrust, type CommandDeps } from '../commands/register';
 import { modelLabel } from '../model/open';
 import { headsMarkdown, predictionWords, savedMultiTask } from './multitask';
@@ -15,7 +15,11 @@ export function registerEvaluationCommands(d: CommandDeps): vscode.Disposable[] 
       requireTrust('Evaluation');
       const model = modelArg ?? (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Evaluate this model', filters: MODEL_FILTERS }))?.[0];
       if (!model) return;
-      const data = dataArg ?? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Evaluate on this data' }))?.[0];
+      // a multi-task model reads its heads' labels from a CSV's columns: offer files, not folders
+      const csv = savedMultiTask(model.fsPath) !== undefined;
+      const data = dataArg ?? (await vscode.window.showOpenDialog(csv
+        ? { canSelectFiles: true, canSelectFolders: false, openLabel: 'Evaluate on this CSV', filters: { 'CSV with a header row': ['csv', 'tsv'] } }
+        : { canSelectFolders: true, canSelectFiles: false, openLabel: 'Evaluate on this data' }))?.[0];
       if (!data) return;
       const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Evaluating…' }, () => engine.evaluate(model.fsPath, data.fsPath));
       const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: reportMarkdown(model.fsPath, report, data.fsPath) });
@@ -37,7 +41,7 @@ export function registerEvaluationCommands(d: CommandDeps): vscode.Disposable[] 
   ];
 }
 
-function reportMarkdown(model: string, r: EvaluationReport, data: string): string {
+function reportMarkdown(model: string, r: EvaluationReport & { multiTask?: MultiTaskReport }, data: string): string {
   const lines = [`# Evaluation — ${modelLabel(model)}`, '', `${r.examples} examples from \`${r.split}\``, ''];
   if (r.task === 'regression') lines.push(`MAE **${r.mae?.toFixed(4)}**, RMSE **${r.rmse?.toFixed(4)}**`);
   else if (r.task === 'detection' && r.detection) {
@@ -50,7 +54,11 @@ function reportMarkdown(model: string, r: EvaluationReport, data: string): strin
     if (r.confusion) lines.push('', '**Confusion matrix** (rows: true, columns: predicted)', '', '```', table(['', ...r.labels], r.confusion.map((row, i) => [r.labels[i]!, ...row.map(String)])), '```');
   }
   // a multi-task model: what each head scored when it was trained (evaluation.json beside the model)
-  const mt = savedMultiTask(model);
-  if (mt) lines.push('', ...headsMarkdown(mt, `The report above is the evaluation of \`${path.basename(data)}\` as the engine returned it. Per head, from this model's training run (evaluation.json beside it, the ${mt.split} split of its own data, not \`${path.basename(data)}\`):`));
+  // the engine scores every head on the data just picked; an older reply without them falls back to the training run's own evaluation.json
+  if (r.multiTask) lines.push('', ...headsMarkdown(r.multiTask, `The report above is the first head's. Every head on \`${path.basename(data)}\`:`));
+  else {
+    const mt = savedMultiTask(model);
+    if (mt) lines.push('', ...headsMarkdown(mt, `The report above is the evaluation of \`${path.basename(data)}\` as the engine returned it. Per head, from this model's training run (evaluation.json beside it, the ${mt.split} split of its own data, not \`${path.basename(data)}\`):`));
+  }
   return lines.join('\n') + '\n';
 }
