@@ -4,8 +4,10 @@
  * total loss, per-head columns and stat cards, the single-task baselines' progress, the dataset per head,
  * and the evaluation's heads table — each head with the others vs trained alone, "worse" marked
  * as negative transfer — with each head's own evaluation beneath. The events are the synthetic
- * run of multitask.events.ts (no recorded multi-task run exists yet); TS_MULTITASK_EVENTS=FILE
- * renders a recorded events.jsonl as well. Screenshots: test-output/screenshots/dashboard-multitask*.png.
+ * run of multitask.events.ts, then a recorded one: test/fixtures/runs/multitask-run.jsonl (the
+ * worked example of docs/MULTITASK.md; TS_MULTITASK_EVENTS=FILE renders another events.jsonl).
+ * Screenshots: test-output/screenshots/dashboard-multitask*.png; the recorded run's is
+ * docs/images/multitask-dashboard.png.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -225,9 +227,9 @@ describe('dashboard webview: a multi-task run (synthetic events)', function () {
     await p.close();
   });
 
-  const recorded = process.env.TS_MULTITASK_EVENTS;
-  (recorded ? it : it.skip)(`renders a recorded multi-task run (TS_MULTITASK_EVENTS=${recorded ?? 'FILE'})`, async () => {
-    const all = fs.readFileSync(recorded!, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as TimedEvent);
+  const recorded = process.env.TS_MULTITASK_EVENTS ?? path.join(ROOT, 'test', 'fixtures', 'runs', 'multitask-run.jsonl');
+  it(`renders a recorded multi-task run (${path.basename(recorded)}): a chart per head, the heads table`, async () => {
+    const all = fs.readFileSync(recorded, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as TimedEvent);
     const started = of(all, 'started')[0];
     assert.ok(started?.heads?.length, 'the log has a started event with heads');
     const first = all.find((e) => typeof e.t === 'number')?.t ?? Date.now();
