@@ -10,7 +10,7 @@ import type { DashboardMessage, RunStatus } from '../../src/core/protocol/dashbo
 import { h } from '../shared/vscodeApi';
 import { basename, num, pct } from './format';
 import { isNum, type Ev } from './runModel';
-import { detectionHeadline, detectionSampleFiles, detectionSections } from './detection';
+import { detectionHeadline, detectionPrediction, detectionSampleFiles, detectionSections, predictedBoxes } from './detection';
 import { headId, headsComparison, negativeTransferBanner } from './multitask';
 
 export interface PredictionMessage { file: string; thumbnail?: string; result?: Prediction; error?: string }
@@ -280,8 +280,17 @@ export class EvaluationView {
 
   /** The result of "Try an image…". */
   showPrediction(m: PredictionMessage): void {
+    const file = typeof m.file === 'string' ? m.file : '';
     if (m.error) {
-      this.tryResult.replaceChildren(h('div', { class: 'banner error slim', role: 'alert' }, icon('error'), h('span', {}, `${basename(m.file ?? '')}: ${m.error}`)));
+      this.tryResult.replaceChildren(h('div', { class: 'banner error slim', role: 'alert' }, icon('error'), h('span', {}, `${basename(file)}: ${String(m.error)}`)));
+      return;
+    }
+    // images only as data: URIs (the CSP allows nothing else; the worker makes them)
+    const thumbnail = typeof m.thumbnail === 'string' && m.thumbnail.startsWith('data:image/') ? m.thumbnail : undefined;
+    // a detector: the image with its boxes drawn, and the boxes listed
+    const boxes = predictedBoxes(m.result?.boxes);
+    if (boxes) {
+      this.tryResult.replaceChildren(detectionPrediction(file, thumbnail, boxes, m.result?.size, this.shown?.report.detection?.scoreThreshold));
       return;
     }
     const heads = Array.isArray(m.result?.heads) ? m.result.heads.filter((hd) => hd && typeof hd.name === 'string') : [];
@@ -301,9 +310,9 @@ export class EvaluationView {
         ...outputs(Array.isArray(hd.top) ? hd.top : [], Array.isArray(hd.values) ? hd.values : undefined, `Top predictions of ${hd.name}`)))
       : outputs(m.result?.top ?? [], m.result?.values, 'Top predictions');
     this.tryResult.replaceChildren(h('div', { class: 'prediction' },
-      m.thumbnail ? h('img', { class: 'try-thumb', src: m.thumbnail, alt: basename(m.file ?? '') }) : h('span', { class: 'try-thumb thumb-placeholder' }, icon('file-media')),
+      thumbnail ? h('img', { class: 'try-thumb', src: thumbnail, alt: basename(file) }) : h('span', { class: 'try-thumb thumb-placeholder' }, icon('file-media')),
       h('div', { class: 'prediction-body' },
-        h('div', { class: 'mono path', title: m.file }, basename(m.file ?? '')),
+        h('div', { class: 'mono path', title: file }, basename(file)),
         ...body)));
   }
 }

@@ -136,7 +136,8 @@ export class DashboardPanel implements vscode.Disposable {
     const file = picked[0].fsPath;
     try {
       const [result] = await this.deps.engine.predict(saved.endsWith('model.pt') ? path.dirname(saved) : saved, [file], 5);
-      const thumbs = await this.deps.engine.thumbnails([file], 160);
+      // a detector's boxes are drawn over the image: a larger one
+      const thumbs = await this.deps.engine.thumbnails([file], result?.boxes ? 320 : 160);
       this.post({ type: 'prediction', file, thumbnail: thumbs[file], result });
     } catch (e) {
       this.post({ type: 'prediction', file, error: errorMessage(e) });
