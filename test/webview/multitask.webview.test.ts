@@ -127,12 +127,14 @@ describe('dashboard webview: a multi-task run (synthetic events)', function () {
     assert.match((await panel.page.locator('#evaluation-title').textContent())!, /test split · 3 heads/);
     assert.equal(await panel.page.locator('#phases .step-count').last().textContent(), '3 heads', 'every head was trained alone');
 
-    const rows = await panel.page.locator('#heads-comparison tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    // the head's cell: its link (the task and weight under it are for narrow panels only)
+    const rows = await panel.page.locator('#heads-comparison tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c.querySelector('.head-link') ?? c).textContent)));
     const fmt = (hd: MultiTaskReport['heads'][number], v: number | undefined): string => (hd.higherIsBetter ? pct(v) : (v ?? NaN).toFixed(4));
     assert.deepEqual(rows, mt.heads.map((hd, i) => [
       hd.name, hd.task, String(hd.lossWeight), `${hd.metric} · ${hd.examples} examples`, fmt(hd, hd.value), fmt(hd, hd.singleValue),
       ['+8.3 pt', '+0.0 pt', '+0.0131'][i], ['better', 'tie', 'negative transfer'][i],
     ]));
+    assert.ok(await panel.page.locator('#heads-comparison .head-meta').first().isHidden(), 'a wide panel: the task and weight have their columns');
     // "worse" is marked: the row, its verdict chip, the banner up front
     assert.deepEqual(await panel.page.locator('#heads-comparison tbody tr.verdict-worse').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-head'))), ['coverage']);
     assert.equal(await panel.page.locator('#heads-comparison .verdict.worse').count(), 1);
@@ -192,7 +194,7 @@ describe('dashboard webview: a multi-task run (synthetic events)', function () {
     await shoot(panel, 'dashboard-multitask');
   });
 
-  it('re-reads the head charts\' colours when the theme changes; narrow panels stack the charts', async () => {
+  it('re-reads the head charts\' colours when the theme changes; narrow panels stack the charts and fit the heads table', async () => {
     const marker = '#chart-head-tags-loss .u-legend .u-series:nth-child(3) .u-marker'; // train
     assert.equal(await panel.page.locator(marker).evaluate((el) => getComputedStyle(el).borderTopColor), 'rgb(55, 148, 255)');
     await panel.setTheme('light');
@@ -202,6 +204,22 @@ describe('dashboard webview: a multi-task run (synthetic events)', function () {
       const [a, b] = ['#chart-head-item-loss', '#chart-head-item-metric'].map((s) => document.querySelector(s)!.getBoundingClientRect());
       return b!.top >= a!.bottom - 1;
     });
+    // the heads table fits without scrolling sideways: the verdicts in view, the task and weight
+    // columns left out and said under each head's name instead
+    const fit = await panel.page.locator('#heads-comparison').evaluate((table) => {
+      const scroll = table.parentElement!;
+      const right = Math.min(scroll.getBoundingClientRect().right, document.documentElement.clientWidth);
+      return {
+        overflow: scroll.scrollWidth - scroll.clientWidth,
+        verdictsInView: [...table.querySelectorAll('tbody .verdict-cell')].every((c) => c.getBoundingClientRect().right <= right + 0.5),
+        headers: [...table.querySelectorAll('thead th')].filter((th) => getComputedStyle(th).display !== 'none').map((th) => th.textContent),
+        meta: [...table.querySelectorAll('tbody .head-meta')].map((m) => (getComputedStyle(m).display === 'none' ? null : m.textContent)),
+      };
+    });
+    assert.ok(fit.overflow <= 0, `the heads table scrolls sideways by ${fit.overflow} px`);
+    assert.ok(fit.verdictsInView, 'every verdict is in view');
+    assert.deepEqual(fit.headers, ['head', 'metric', 'with the other heads', 'trained alone', 'difference', 'verdict']);
+    assert.deepEqual(fit.meta, ['single-label', 'multi-label · weight 0.5', 'regression · weight 2']);
     assert.deepEqual(panel.errors, []);
     await shoot(panel, 'dashboard-multitask-narrow-light');
     await panel.setTheme('dark');

@@ -142,20 +142,22 @@ export function headsComparison(mt: MultiTaskReport): HTMLElement[] {
   const alone = mt.heads.some((hd) => hd.single !== undefined || hd.singleValue !== undefined);
   const table = h('table', { class: 'data compare heads-table', id: 'heads-comparison' },
     h('thead', {}, h('tr', {},
-      h('th', { scope: 'col' }, 'head'), h('th', { scope: 'col' }, 'task'), h('th', { scope: 'col', class: 'num' }, 'loss weight'), h('th', { scope: 'col' }, 'metric'),
+      h('th', { scope: 'col' }, 'head'), h('th', { scope: 'col', class: 'col-task' }, 'task'), h('th', { scope: 'col', class: 'num col-weight' }, 'loss weight'), h('th', { scope: 'col' }, 'metric'),
       h('th', { scope: 'col', class: 'num' }, 'with the other heads'), h('th', { scope: 'col', class: 'num' }, 'trained alone'),
-      h('th', { scope: 'col', class: 'num' }, 'difference'), h('th', { scope: 'col' }, 'verdict'))),
+      h('th', { scope: 'col', class: 'num col-diff' }, 'difference'), h('th', { scope: 'col' }, 'verdict'))),
     h('tbody', {}, ...mt.heads.map((hd) => {
       const v = hd.verdict ? VERDICT[hd.verdict] : undefined;
       const tone = hd.verdict === 'better' ? 'better' : hd.verdict === 'worse' ? 'worse' : '';
       return h('tr', { class: `head-row${hd.verdict ? ` verdict-${hd.verdict}` : ''}`, 'data-head': hd.name },
-        h('th', { scope: 'row' }, h('a', { class: 'head-link', href: `#head-eval-${headId(hd.name)}`, title: `${hd.name}'s own evaluation`, onclick: () => openHead(hd.name) }, hd.name)),
-        h('td', {}, hd.task),
-        h('td', { class: 'num' }, String(hd.lossWeight)),
-        h('td', {}, hd.metric, h('span', { class: 'muted' }, ` · ${hd.examples} ${hd.examples === 1 ? 'example' : 'examples'}`)),
+        h('th', { scope: 'row' }, h('a', { class: 'head-link', href: `#head-eval-${headId(hd.name)}`, title: `${hd.name}'s own evaluation`, onclick: () => openHead(hd.name) }, hd.name),
+          // shown in the head's cell when a narrow panel leaves the task and weight columns out
+          h('span', { class: 'muted head-meta' }, `${hd.task}${hd.lossWeight !== 1 ? ` · weight ${hd.lossWeight}` : ''}`)),
+        h('td', { class: 'col-task' }, hd.task),
+        h('td', { class: 'num col-weight' }, String(hd.lossWeight)),
+        h('td', {}, hd.metric, h('span', { class: 'muted head-examples' }, h('span', { class: 'head-sep' }, ' · '), `${hd.examples} ${hd.examples === 1 ? 'example' : 'examples'}`)),
         h('td', { class: 'num strong' }, headValue(hd, hd.value)),
         h('td', { class: 'num' }, headValue(hd, hd.singleValue)),
-        h('td', { class: `num diff ${tone}` }, headDifference(hd)),
+        h('td', { class: `num diff col-diff ${tone}` }, headDifference(hd)),
         h('td', { class: 'verdict-cell' }, v
           ? h('span', { class: `verdict ${hd.verdict}`, title: v.title }, icon(v.icon), v.text)
           : h('span', { class: 'muted', title: 'no single-task baseline ran ("training.baseline")' }, '–')));
@@ -170,7 +172,7 @@ export function headsComparison(mt: MultiTaskReport): HTMLElement[] {
     h('h3', { id: 'heads-title' }, 'Heads', h('span', { class: 'muted h-sub' }, alone
       ? 'each head with the other heads on one base, and trained alone (the same layers and budget)'
       : 'each head of the one model; no single-task baselines ran')),
-    h('div', { class: 'table-scroll' }, table),
+    h('div', { class: 'table-scroll heads-scroll' }, table),
     ...(notes ? [notes] : []),
   ];
 }
