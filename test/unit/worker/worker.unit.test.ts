@@ -136,6 +136,13 @@ describe('the training worker: a real run over IPC', () => {
     for (const bn of ['conv1_bn', 'conv_dw_7_bn', 'conv_pw_13_bn', 'conv_dw_13_bn']) assert.ok(same(bn), `${bn}: gamma, beta, moving mean and variance unchanged`);
     assert.ok(!same('conv_pw_13'), 'the top layer unfrozen in phase 2 changed');
     assert.ok(same('conv_pw_12') && same('conv1'), 'layers below stayed frozen');
+    // the fine-tuning phase's checkpoint resumes: it was saved with base layers unfrozen, which puts
+    // them in another place of a model's weight list than in the freshly frozen model (once refused)
+    const again = await train(p.recipe, { resume: path.join(p.dir, 'run', 'checkpoint'), runDir: path.join(p.dir, 'run2') });
+    const err = ofType(again.events, 'error')[0];
+    assert.equal(err, undefined, err?.error.message);
+    assert.ok(ofType(again.events, 'log').some((l) => /^resuming from .* \(fineTune, after epoch 1\)/.test(l.message)));
+    assert.equal(ofType(again.events, 'done')[0]!.stopped, false);
   });
 
   it('a worker crash reaches the parent as an error, never a hang', async () => {
