@@ -2,8 +2,9 @@
  * One detection run ("task": "detection"): backend, model, box dataset, the head core's settings
  * choose, anchors by k-means, the frozen base's feature maps computed once and cached (the same
  * feature store and extraction as classification; `cache: "off"` runs the base per batch
- * instead), the head's training with validation mAP every epoch, the evaluation and the saved
- * model with what predict needs (`transferStudio.detection` in metadata.json).
+ * instead), the head trained by the phase runner every recipe goes through (train/phases.ts) with
+ * the detection loss and validation mAP every epoch, the evaluation and the saved model with what
+ * predict needs (`transferStudio.detection` in metadata.json).
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -28,11 +29,12 @@ import { withInputSize } from '../surgery/inputSize';
 import { Checkpointer } from '../train/checkpoints';
 import { extractAll } from '../train/extract';
 import { defaultCacheDir, featureCacheKey, FeatureStore } from '../train/features';
+import type { Objective } from '../train/objective';
+import { forward, runPhase } from '../train/phases';
 import { Progress } from '../train/progress';
-import type { BatchSource } from '../train/types';
+import type { BatchSource, Trainee } from '../train/types';
 import { openBoxData } from './data';
-import { gridConstants, gridLoss, localiserLoss, type LossParts } from './losses';
-import { trainDetectionHead } from './loop';
+import { detectionObjective, gridConstants, gridLoss, localiserLoss } from './losses';
 import { anchorsFor, buildDetector, fitDetectionStandardizer } from './model';
 import { encodeTargets, truthOf } from './targets';
 
@@ -55,11 +57,11 @@ function memoryBudget(): number | undefined {
   return Number.isFinite(mb) && mb > 0 ? mb * 1024 * 1024 : undefined;
 }
 
-/** The loss of the head; with GIoU, the grid's constants to dispose of when the run ends. */
-export function lossFor(spec: DetectionModelSpec, boxLoss: BoxLoss = 'smooth-l1'): { loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => LossParts; dispose(): void } {
-  if (!hasGrid(spec)) return { loss: (t, p) => localiserLoss(t, p), dispose: () => {} }; // the dense localiser: smooth-L1 only
+/** The head's loss as a training objective; with GIoU, the grid's constants to dispose of when the run ends. */
+function objectiveFor(spec: DetectionModelSpec, boxLoss: BoxLoss = 'smooth-l1'): { objective: Objective; dispose(): void } {
+  if (!hasGrid(spec)) return { objective: detectionObjective((t, p) => localiserLoss(t, p)), dispose: () => {} }; // the dense localiser: smooth-L1 only
   const g = boxLoss === 'giou' ? gridConstants(spec.rows, spec.cols, spec.anchors) : undefined;
-  return { loss: (t, p) => gridLoss(t, p, 5 + spec.numClasses, undefined, g), dispose: () => { if (g) tf.dispose([g.col, g.row, g.anchorW, g.anchorH]); } };
+  return { objective: detectionObjective((t, p) => gridLoss(t, p, 5 + spec.numClasses, undefined, g)), dispose: () => { if (g) tf.dispose([g.col, g.row, g.anchorW, g.anchorH]); } };
 }
 
 export async function executeDetection(recipe: ResolvedRecipe, overrides: TrainOverrides, runDir: string, ctx: RunContext, log: Log): Promise<RunResult> {
@@ -135,7 +137,7 @@ export async function executeDetection(recipe: ResolvedRecipe, overrides: TrainO
   const dropped = encodeTargets(spec, dataset.train.map(imageOf)).dropped;
   if (dropped && spec.head === 'grid') log(`${dropped} of the ${trainBoxes.length} training boxes find no free anchor in their cell (objects sharing a cell and shape) and are not learnt: add anchors ("detection.anchors") or a finer feature map (a lower "cut" or a larger "data.imageSize")`, 'warn');
   if (dropped && spec.head === 'localiser') log(`the localiser learns one box per image: ${dropped} smaller box(es) of images with several are not learnt (a grid head, "detection.head": "grid", learns them all)`, 'warn');
-  const { loss, dispose: disposeLoss } = lossFor(spec, settings.boxLoss);
+  const { objective, dispose: disposeLoss } = objectiveFor(spec, settings.boxLoss);
   const source: BatchSource = {
     examples: dataset.train.length,
     numBatches: Math.ceil(dataset.train.length / bs),
@@ -158,7 +160,7 @@ export async function executeDetection(recipe: ResolvedRecipe, overrides: TrainO
       const xs = await featuresOf(chunk);
       const ys = targets(chunk);
       const out = det.head.predict(xs) as tf.Tensor;
-      const l = tf.tidy(() => loss(ys, out).total);
+      const l = objective.loss(ys, out);
       lossSum += (await l.data())[0]! * chunk.length;
       const values = (await out.data()) as Float32Array;
       tf.dispose([xs, ys, out, l]);
@@ -176,17 +178,25 @@ export async function executeDetection(recipe: ResolvedRecipe, overrides: TrainO
     recipe: recipe.raw, sourceModel: loaded.source, sourceSha256: loaded.sha256, cut: det.cut.cut, frozen: det.frozen,
     createdAt: new Date().toISOString(), backend: backend.name, detection: spec, extra,
   });
+  const checkpointer = new Checkpointer(det.model, runDir, metadata, protect, ctx.emit);
+  // weightDecay and learningRateMultipliers are not applied to the detection head (docs/DETECTION.md)
+  const trainee: Trainee = { forward: (x, training) => forward(det.head, x, training), layers: det.head.layers, headLayerNames: new Set(det.head.layers.map((l) => l.name)), regularization: () => [] };
+  // a batch's figures are the loss parts; the status bar and the CLI show a batch's first figure as
+  // the run's metric, and detection's (mAP) is only measured on the validation images, per epoch
+  const emit = (e: WorkerEvent): void => ctx.emit(e.type === 'batchEnd' ? { ...e, metrics: {} } : e);
   try {
-    const r = await trainDetectionHead({
-      head: det.head, loss, source, budget, training: t, emit: ctx.emit, shouldStop: ctx.shouldStop, progress,
+    const r = await runPhase({
+      budget, trainee, source, checkpoints: false, // a detection run cannot resume yet
       validate: hasValidation ? async () => {
         const p = await predictExamples(dataset.validation);
         const m = evaluateDetections(p.images.map((x) => x.truth), p.images.map((x) => x.predicted), { labels });
-        return { loss: p.loss ?? NaN, mAP50: m.mAP50, mAP: m.mAP };
+        return { loss: p.loss ?? NaN, metrics: { mAP50: m.mAP50, mAP: m.mAP } };
       } : undefined,
+    }, {
+      task: 'detection', objective, training: { ...t, learningRateMultipliers: undefined }, emit, shouldStop: ctx.shouldStop, progress, checkpointer, batchesPerEpoch: source.numBatches,
     });
     if (r.stopped) {
-      const dir = await new Checkpointer(det.model, runDir, metadata, protect, ctx.emit).save('checkpoint', 'head', r.epochsRun);
+      const dir = await checkpointer.save('checkpoint', 'head', r.epochsRun);
       log(`stopped: checkpoint kept in ${dir}`);
       return { output: dir, stopped: true, summary: { checkpoint: dir } };
     }
@@ -199,7 +209,7 @@ export async function executeDetection(recipe: ResolvedRecipe, overrides: TrainO
     };
     ctx.emit({ type: 'evaluation', report, warnings: [] });
     const evaluation = { split, metric: 'mAP@0.5', value: report.detection!.mAP50 };
-    const phases = { head: { epochs: r.epochsRun, kept: r.keptEpoch, reason: r.reason } };
+    const phases = { head: { epochs: r.epochsRun, kept: r.keptEpoch, reason: r.stoppedEarly ? 'converged' : 'cap' } };
     const out = await saveAdaptedModel(det.model, recipe.output, metadata({ evaluation, epochs: { head: r.epochsRun }, phases }), { protect });
     writeFileAtomic(path.join(out, 'evaluation.json'), JSON.stringify({ report, warnings: [] }, null, 2) + '\n');
     log(`saved the detector to ${out}`);

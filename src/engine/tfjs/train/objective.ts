@@ -19,6 +19,8 @@ export interface Objective {
   loss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar;
   /** Each figure's sum over the batch, then how many examples each sum is over: length 2 × names. */
   figures(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor1D;
+  /** `loss` and `figures` from one pass, where they share their work (detection's figures are its loss's terms); a training step takes it when there is one. */
+  lossAndFigures?(yTrue: tf.Tensor, yPred: tf.Tensor): [tf.Scalar, tf.Tensor1D];
 }
 
 /** One task: its loss (class-weighted for single-label) and its metric, over every example. */

@@ -67,9 +67,10 @@ export class Stepper {
     const input = trainee.prepare ? trainee.prepare(xs) : xs; // disposed by the caller's tidy
     const { value, grads } = tf.variableGrads(() => {
       const pred = trainee.forward(input, true);
-      metric = tf.keep(objective.figures(ys, pred));
+      const [loss, figures] = objective.lossAndFigures?.(ys, pred) ?? [objective.loss(ys, pred), objective.figures(ys, pred)];
+      metric = tf.keep(figures);
       const extra = trainee.extraLoss?.();
-      const base = extra ? tf.add(objective.loss(ys, pred), extra) : objective.loss(ys, pred);
+      const base = extra ? tf.add(loss, extra) : loss;
       const scaled = share === 1 ? base : tf.mul(base, share);
       const regs = withRegularization ? trainee.regularization() : [];
       return (regs.length ? tf.addN([scaled, ...regs]) : scaled) as tf.Scalar;
