@@ -100,6 +100,10 @@ describe('the multi-task loss', () => {
     assert.ok(Math.abs(f[0]! - 3 * ce) < 1e-5);
     assert.deepEqual([f[1], f[3], ...f.slice(4)], [3, 1, 3, 3, 2, 2]);
     assert.deepEqual(o.names, ['a_loss', 'a_accuracy', 'r_loss', 'r_mae']);
+    // a training step takes both from one pass: the same numbers
+    const [l2, f2] = o.lossAndFigures!(y, p);
+    assert.equal(l2.dataSync()[0], o.loss(y, p).dataSync()[0]);
+    assert.deepEqual(Array.from(f2.dataSync()), f);
   });
 
   it('a missing label never reaches the gradients (a NaN there would poison them), and a head weighed 0 gets none', () => {

@@ -55,17 +55,16 @@ export function multiTaskObjective(layout: MultiTaskLayout, weights = layout.hea
     const loss = s ? perExampleLoss(h.task, tf.div(yh, s), tf.div(ph, s)) : perExampleLoss(h.task, yh, ph);
     return { h, mask, count: tf.sum(mask), loss: tf.mul(loss, mask), metric: tf.mul(perExampleMetric(h.task, yh, ph), mask) };
   });
+  const lossOf = (ps: ReturnType<typeof parts>): tf.Scalar => {
+    const terms = ps.flatMap(({ loss, count }, i) => (weights[i] ? [tf.mul(weights[i]!, tf.div(tf.sum(loss), tf.maximum(count, 1)))] : []));
+    return (terms.length ? tf.addN(terms) : tf.scalar(0)) as tf.Scalar;
+  };
+  const figuresOf = (ps: ReturnType<typeof parts>): tf.Tensor1D => tf.stack([...ps.flatMap(({ loss, metric }) => [tf.sum(loss), tf.sum(metric)]), ...ps.flatMap(({ count }) => [count, count])]) as tf.Tensor1D;
   return {
     names: layout.heads.flatMap((h) => [`${h.name}_loss`, `${h.name}_${headMetric(h.task)}`]),
-    loss: (y, p) => tf.tidy(() => {
-      const terms = parts(y, p).flatMap(({ loss, count }, i) => (weights[i] ? [tf.mul(weights[i]!, tf.div(tf.sum(loss), tf.maximum(count, 1)))] : []));
-      return (terms.length ? tf.addN(terms) : tf.scalar(0)) as tf.Scalar;
-    }),
-    figures: (y, p) => tf.tidy(() => {
-      const ps = parts(y, p);
-      const sums = ps.flatMap(({ loss, metric }) => [tf.sum(loss), tf.sum(metric)]);
-      const counts = ps.flatMap(({ count }) => [count, count]);
-      return tf.stack([...sums, ...counts]) as tf.Tensor1D;
-    }),
+    loss: (y, p) => tf.tidy(() => lossOf(parts(y, p))),
+    figures: (y, p) => tf.tidy(() => figuresOf(parts(y, p))),
+    // a training step: each head's slices, masks and per-example losses once for both
+    lossAndFigures: (y, p) => tf.tidy(() => { const ps = parts(y, p); return [lossOf(ps), figuresOf(ps)]; }),
   };
 }
