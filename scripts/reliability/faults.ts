@@ -133,7 +133,12 @@ async function afterKill(dir: string, ctx: Ctx, k: Killed, o: { previous?: strin
   if (o.previous !== undefined) {
     const now = treeHash(out);
     const complete = completeModel(out);
-    checks.push(check(now === o.previous || complete.ok, now === o.previous ? 'the previous output is byte-identical' : 'the output holds a complete new model', `the output is neither the previous one nor complete (${complete.why})`));
+    // killed between the save's two renames (out → out.old-PID, staging → out): nothing at ./out for that
+    // instant's state, the previous output intact beside it; the next save puts it back (checked by --resume below)
+    const aside = fs.existsSync(out) ? undefined : fs.readdirSync(dir).find((n) => n.startsWith('out.old-') && treeHash(path.join(dir, n)) === o.previous);
+    checks.push(check(now === o.previous || complete.ok || aside !== undefined,
+      now === o.previous ? 'the previous output is byte-identical' : complete.ok ? 'the output holds a complete new model' : `killed between the save's two renames: the previous output is byte-identical at ${aside} (put back by the next save)`,
+      `the output is neither the previous one nor complete (${complete.why})`));
   } else {
     checks.push(absentOrComplete(out));
   }
