@@ -363,8 +363,11 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
       singles.push(alone);
     }
     multiTask = multiTaskReport(layout, reports, evalSplit, singles?.length === layout.heads.length ? singles : undefined);
-    for (const n of multiTask.notes) (n.startsWith('negative transfer') ? warnings : [] as string[]).push(n);
-    for (const n of multiTask.notes) if (!n.startsWith('negative transfer')) log(n);
+    // negative transfer is a warning (the dashboard's banner, the CLI's stderr); gains and ties are said in the log
+    for (const n of multiTask.notes) {
+      if (n.startsWith('negative transfer')) warnings.push(n);
+      else log(n);
+    }
   }
   for (const w of warnings) log(w, 'warn');
   emit({ type: 'evaluation', report, baseline, warnings, ...(multiTask ? { multiTask } : {}) });
