@@ -11,8 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DashboardHostMessage } from '../../src/core/protocol/dashboard';
-import { api, closeAllEditors, ROOT, waitFor, workspaceDir } from './helpers';
+import { api, closeAllEditors, ROOT, trainToTheEnd, waitFor, workspaceDir } from './helpers';
 
 const SUITE = 'detection in VS Code';
 const alone = process.env.VSCODE_TEST_GREP === SUITE;
@@ -45,17 +44,7 @@ describe(SUITE, function () {
       training: { epochs: 40, batchSize: 16, learningRate: 0.003, seed: 7 },
       output: './shapes-detector',
     }, null, 2));
-    const id = (await vscode.commands.executeCommand('transferStudio.startTraining', vscode.Uri.file(file))) as string;
-    assert.ok(id, 'the run id');
-    const run = a.runs.get(id)!;
-    const panel = await waitFor('the dashboard', () => a.dashboards.panels.get(id));
-    await waitFor('the run to finish', () => !run.active && run.info, 300_000);
-    assert.equal(run.info.status, 'done', run.info.error);
-    await waitFor('the webview handshake', () => panel.received.some((m) => m.type === 'ready'), 30_000);
-    const events = await waitFor('the evaluation on the dashboard', () => {
-      const all = panel.posted.flatMap((m: DashboardHostMessage) => (m.type === 'events' || m.type === 'state' ? m.events : []));
-      return all.some((e) => e.type === 'evaluation') && all;
-    }, 30_000);
+    const { events, panel } = await trainToTheEnd(file, 300_000);
     const epochs = events.filter((e) => e.type === 'epochEnd');
     assert.ok(epochs.length > 0 && epochs.every((e) => e.type === 'epochEnd' && typeof e.logs.val_mAP50 === 'number'), 'every epoch reports val_mAP50');
     const ev = events.find((e) => e.type === 'evaluation');

@@ -1,7 +1,9 @@
 /** Helpers for tests that run inside the real VS Code extension host. */
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { DashboardHostMessage, TimedEvent } from '../../src/core/protocol/dashboard';
 import type { TransferStudioApi } from '../../src/extension/main';
 
 export const EXTENSION_ID = 'transfer-studio.transfer-studio';
@@ -58,4 +60,24 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 
 export async function closeAllEditors(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+/**
+ * Start Training on a recipe and wait for the end: the run done (asserted), its dashboard's webview
+ * ready, and every event the dashboard was sent once the evaluation is among them.
+ */
+export async function trainToTheEnd(recipe: string, timeoutMs: number) {
+  const a = await api();
+  const id = (await vscode.commands.executeCommand('transferStudio.startTraining', vscode.Uri.file(recipe))) as string;
+  assert.ok(id, 'the run id');
+  const run = a.runs.get(id)!;
+  const panel = await waitFor('the dashboard', () => a.dashboards.panels.get(id));
+  await waitFor('the run to finish', () => !run.active && run.info, timeoutMs);
+  assert.equal(run.info.status, 'done', run.info.error);
+  await waitFor('the webview handshake', () => panel.received.some((m) => m.type === 'ready'), 30_000);
+  const events = await waitFor('the evaluation on the dashboard', () => {
+    const all = panel.posted.flatMap((m: DashboardHostMessage) => (m.type === 'events' || m.type === 'state' ? m.events : []));
+    return all.some((e) => e.type === 'evaluation') && all;
+  }, 30_000);
+  return { events: events as TimedEvent[], panel };
 }

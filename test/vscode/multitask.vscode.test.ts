@@ -11,8 +11,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DashboardHostMessage } from '../../src/core/protocol/dashboard';
-import { api, closeAllEditors, ROOT, waitFor, workspaceDir } from './helpers';
+import { api, closeAllEditors, ROOT, trainToTheEnd, workspaceDir } from './helpers';
 
 const SUITE = 'multi-task heads in VS Code';
 const alone = process.env.VSCODE_TEST_GREP === SUITE;
@@ -44,17 +43,7 @@ describe(SUITE, function () {
       training: { seed: 7 },
       output: './fashion-multitask',
     }, null, 2));
-    const id = (await vscode.commands.executeCommand('transferStudio.startTraining', vscode.Uri.file(file))) as string;
-    assert.ok(id, 'the run id');
-    const run = a.runs.get(id)!;
-    const panel = await waitFor('the dashboard', () => a.dashboards.panels.get(id));
-    await waitFor('the run to finish', () => !run.active && run.info, 300_000);
-    assert.equal(run.info.status, 'done', run.info.error);
-    await waitFor('the webview handshake', () => panel.received.some((m) => m.type === 'ready'), 30_000);
-    const events = await waitFor('the evaluation on the dashboard', () => {
-      const all = panel.posted.flatMap((m: DashboardHostMessage) => (m.type === 'events' || m.type === 'state' ? m.events : []));
-      return all.some((e) => e.type === 'evaluation') && all;
-    }, 30_000);
+    const { events } = await trainToTheEnd(file, 300_000);
     const started = events.find((e) => e.type === 'started');
     assert.ok(started && started.type === 'started');
     assert.deepEqual(started.heads?.map((h) => h.name), ['item', 'group', 'coverage']);
