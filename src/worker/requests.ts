@@ -10,7 +10,7 @@ import { selectBackend } from '../engine/tfjs/backend';
 import { openDataset } from '../engine/tfjs/data';
 import { openBoxData } from '../engine/tfjs/detection/data';
 import { detectionImages } from '../core/recipe/detection';
-import { layoutFromTable, readMultiTaskCsv } from '../core/multitask/csv';
+import { recipeLayout } from '../core/multitask/csv';
 import { summarizeModel } from '../engine/tfjs/inspect';
 import { downloadModel } from '../engine/tfjs/io/download';
 import { loadModel } from '../engine/tfjs/io/load';
@@ -37,7 +37,7 @@ const handlers: Handlers = {
     const image = imageSpecFor(loaded, recipe);
     // the designer's dataset view: the box annotations read and checked as a run would
     if (recipe.task === 'detection') return (await openBoxData({ train: recipe.data.train, validation: recipe.data.validation, test: recipe.data.test, validationSplit: recipe.data.validationSplit, images: detectionImages(recipe), labels: recipe.data.labels, seed: recipe.training.seed, maxSkipped: 1, image })).dataset.report;
-    const multiTask = recipe.heads && layoutFromTable(recipe.heads, readMultiTaskCsv(recipe.data.train, recipe.heads), recipe.file);
+    const multiTask = recipeLayout(recipe);
     const ds = await openDataset({ train: recipe.data.train, validation: recipe.data.validation, test: recipe.data.test, validationSplit: recipe.data.validationSplit, labels: recipe.data.labels, task: recipe.task, seed: recipe.training.seed, maxSkipped: 1, image, multiTask });
     return ds.report;
   },

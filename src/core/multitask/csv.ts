@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { splitCsvLine } from '../data/labels';
+import { PATH_COLUMN, splitCsvLine } from '../data/labels';
 import { UserError } from '../errors';
 import type { TaskHeadSpec } from '../recipe/schema';
 import { headColumns, layoutOf, type MultiTaskLayout, type ResolvedHead } from './layout';
@@ -27,7 +27,6 @@ export interface MultiTaskTable {
   duplicates: number;
 }
 
-const PATH_HEADER = /^(path|file|filename|file_name|filepath|file_path|image|img|image_path|image_file|images)$/i;
 
 export function readMultiTaskCsv(file: string, heads: readonly Pick<TaskHeadSpec, 'name' | 'column'>[], role = 'training'): MultiTaskTable {
   let text: string;
@@ -48,7 +47,7 @@ export function readMultiTaskCsv(file: string, heads: readonly Pick<TaskHeadSpec
     if (!raw.trim() || raw.trim().startsWith('#')) return;
     const cells = splitCsvLine(raw, sep);
     if (!header) {
-      if (!PATH_HEADER.test(cells[0] ?? '')) {
+      if (!PATH_COLUMN.test(cells[0] ?? '')) {
         throw new UserError(`line ${line}: a multi-task CSV starts with a header row naming its columns (the first one "path"), got "${raw.slice(0, 80)}"`, { file, hint: `e.g. path,${heads.map((h) => headColumns(h).join(',')).join(',')}` });
       }
       header = cells;
@@ -98,6 +97,12 @@ export function layoutFromTable(specs: readonly TaskHeadSpec[], table: MultiTask
     if (labels.length === 0) throw new UserError(`the head "${s.name}" has no labels in the column "${cols[0]}"`, { file: table.file });
     return labels;
   });
+}
+
+/** A recipe's heads laid out from its training CSV (what every run, check, probe and dataset view starts from); undefined without "heads". */
+export function recipeLayout(recipe: { heads?: TaskHeadSpec[]; data?: { train: string }; file?: string }): MultiTaskLayout | undefined {
+  if (!recipe.heads || !recipe.data) return undefined;
+  return layoutFromTable(recipe.heads, readMultiTaskCsv(recipe.data.train, recipe.heads), recipe.file);
 }
 
 /**

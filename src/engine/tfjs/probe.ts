@@ -14,7 +14,7 @@ import type { ResolvedRecipe } from '../../core/recipe/resolve';
 import { rng, shuffled } from '../../core/random';
 import { taskMetric } from '../../core/training/monitor';
 import { openDataset } from './data';
-import { layoutFromTable, readMultiTaskCsv } from '../../core/multitask/csv';
+import { recipeLayout } from '../../core/multitask/csv';
 import { headScored } from '../../core/multitask/report';
 import { strataFor, stratifiedSplit } from './data/split';
 import type { Example } from './data/types';
@@ -63,7 +63,7 @@ export async function probeCuts(recipe: ResolvedRecipe, opts: ProbeOptions = {})
   if (!plan || plan.candidates.length === 0) throw new UserError(`no layer to probe below "${deepest}"`, { file: recipe.file });
 
   // several heads: the probe ranks cuts for the first head, on the images that have its label
-  const layout = recipe.heads && layoutFromTable(recipe.heads, readMultiTaskCsv(recipe.data.train, recipe.heads), recipe.file);
+  const layout = recipeLayout(recipe);
   const probed = layout?.heads[0];
   const task = probed?.task ?? recipe.task;
   const opened = await openDataset({

@@ -7,7 +7,7 @@ import { resolveRecipe, type ResolvedRecipe } from '../../core/recipe/resolve';
 import { parseRecipeOrThrow } from '../../core/recipe/validate';
 import type { Preprocess } from '../../core/recipe/schema';
 import { adaptModel, type AdaptedModel } from './adapt';
-import { layoutFromTable, readMultiTaskCsv } from '../../core/multitask/csv';
+import { recipeLayout } from '../../core/multitask/csv';
 import { outputNames, type MultiTaskLayout } from '../../core/multitask/layout';
 import type { ImageSpec } from './data/types';
 import { summarizeModel } from './inspect';
@@ -61,7 +61,7 @@ export async function planAdaptation(recipe: ResolvedRecipe, opts: LoadOptions &
   const loaded = await loadModel(recipe.model, opts);
   if (recipe.heads) {
     if (!recipe.data) throw new UserError('a multi-task recipe needs "data": its heads are sized from the columns of the training CSV', { file: recipe.file, jsonPath: '/data', hint: 'add "data": { "train": "labels.csv" } with a header row path,COLUMN,…' });
-    const multiTask = layoutFromTable(recipe.heads, readMultiTaskCsv(recipe.data.train, recipe.heads), recipe.file);
+    const multiTask = recipeLayout(recipe)!;
     const adapted = adaptModel(loaded, recipe, { outputs: multiTask.width, multiTask, trainEverything: opts.trainEverything });
     return { recipe, loaded, outputs: outputNames(multiTask), adapted, multiTask };
   }

@@ -14,7 +14,7 @@ import type { TrainOverrides, WorkerEvent } from '../../../core/protocol/worker'
 import { modelFolder, type ResolvedRecipe } from '../../../core/recipe/resolve';
 import { phaseBudgets, type PhaseBudget, type TrainingPhase } from '../../../core/training/budget';
 import { adaptModel, type AdaptedModel } from '../adapt';
-import { layoutFromTable, readMultiTaskCsv } from '../../../core/multitask/csv';
+import { recipeLayout } from '../../../core/multitask/csv';
 import { headMetric, withTargetScales, type MultiTaskLayout } from '../../../core/multitask/layout';
 import { headReports, multiTaskReport } from '../../../core/multitask/report';
 import type { MultiTaskReport } from '../../../core/protocol/reports';
@@ -110,7 +110,7 @@ export async function execute(recipe: ResolvedRecipe, overrides: TrainOverrides,
 
   // several heads: the training CSV's header and labels fix every head's outputs before anything is decoded
   if (recipe.heads && t.baseline === 'scratch') throw new UserError('with "heads" the baseline is "single-task" (each head trained alone): the from-scratch baseline is for one-task recipes', { file: recipe.file, jsonPath: '/training/baseline', hint: 'leave --baseline out' });
-  const headLayout: MultiTaskLayout | undefined = recipe.heads && layoutFromTable(recipe.heads, readMultiTaskCsv(recipe.data.train, recipe.heads), recipe.file);
+  const headLayout: MultiTaskLayout | undefined = recipeLayout(recipe);
   const dataTask = headLayout ? 'regression' : recipe.task; // a multi-task example's targets are the heads' side by side
   const dataset = await openDataset({
     train: recipe.data.train, validation: recipe.data.validation, test: recipe.data.test, validationSplit: recipe.data.validationSplit,
