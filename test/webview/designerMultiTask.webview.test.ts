@@ -369,6 +369,7 @@ describe('designer webview: what it shares with the host (multi-task)', () => {
     assert.match(parseCsvHeader('img/1.png,bag\n').error!, /no header row/);
     assert.match(parseCsvHeader('').error!, /empty/);
     assert.match(parseCsvHeader('path\n').error!, /names no column/);
+    assert.match(parseCsvHeader('photo,item\n').error!, /must name the image path first \(path, file, image…\), not "photo"/);
     assert.deepEqual(parseCsvHeader('path,a,b\nimg/1.png,x,y\nimg/2.pn', ',', true), { columns: ['a', 'b'] });
   });
 });

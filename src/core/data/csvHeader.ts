@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { IMAGE_EXTENSIONS, splitCsvLine } from './labels';
+import { IMAGE_EXTENSIONS, PATH_COLUMN, splitCsvLine } from './labels';
 
 const MAX_BYTES = 64 * 1024;
 const MAX_COLUMNS = 256;
@@ -47,6 +47,8 @@ export function parseCsvHeader(text: string, sep = ',', truncated = false): CsvH
   if (IMAGE_EXTENSIONS.has(path.extname(cells[0] ?? '').toLowerCase())) {
     return { columns: [], error: 'the training CSV has no header row: its first line lists an image (several heads need one naming the columns: path,COLUMN,…)' };
   }
+  // the rule a run reads the CSV by (core/multitask/csv.ts): the header's first column names the image path
+  if (!PATH_COLUMN.test(cells[0] ?? '')) return { columns: [], error: `the training CSV's header must name the image path first (path, file, image…), not "${(cells[0] ?? '').slice(0, MAX_NAME)}"` };
   const columns = cells.slice(1, MAX_COLUMNS + 1).map((c) => c.slice(0, MAX_NAME)).filter((c) => c !== '');
   return columns.length ? { columns } : { columns: [], error: 'the training CSV\'s header names no column after the image path' };
 }

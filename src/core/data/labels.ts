@@ -4,6 +4,9 @@ import * as path from 'node:path';
 import { UserError } from '../errors';
 import type { Task } from '../recipe/schema';
 
+/** Header names of a CSV's image-path column (a first cell like these marks a header row). */
+export const PATH_COLUMN = /^(path|file|filename|file_name|filepath|file_path|image|img|image_path|image_file|images)$/i;
+
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.bmp', '.tif', '.tiff', '.avif']);
 
 export function isCsv(p: string): boolean {

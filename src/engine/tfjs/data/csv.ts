@@ -8,17 +8,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../../core/errors';
-import { IMAGE_EXTENSIONS, splitCsvLine } from '../../../core/data/labels';
+import { IMAGE_EXTENSIONS, PATH_COLUMN, splitCsvLine } from '../../../core/data/labels';
 import type { Task } from '../../../core/recipe/schema';
 import type { Listed, Listing, Skipped } from './types';
 
-const HEADER_NAMES = /^(path|file|filename|file_name|filepath|file_path|image|img|image_path|image_file|images)$/i;
 
 const isNumber = (s: string): boolean => s.trim() !== '' && Number.isFinite(Number(s));
 
 function looksLikeHeader(cells: string[], base: string, task: Task): boolean {
   const first = cells[0] ?? '';
-  if (HEADER_NAMES.test(first)) return true;
+  if (PATH_COLUMN.test(first)) return true;
   if (task === 'regression' && cells.length > 1 && cells.slice(1).every(isNumber)) return false;
   return !IMAGE_EXTENSIONS.has(path.extname(first).toLowerCase()) && !fs.existsSync(path.resolve(base, first));
 }
